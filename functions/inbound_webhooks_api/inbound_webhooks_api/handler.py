@@ -1,0 +1,83 @@
+"""ZIS Inbound Webhooks API (`/api/services/zis/inbound_webhooks/generic/{integration}...`).
+
+Triggered by API Gateway behind the bearer-token authorizer; each call sees only the
+caller's account (another account's webhook is a 404).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from hookyard.api import ErrorStyle, as_json_request, caller_account_id, create_app, no_content, page_size
+from hookyard.config import ApiSettings, get_settings
+from hookyard.dal.inbound_webhooks import InboundWebhooksRepository
+from hookyard.models.common import IntegrationName, PageMeta
+from hookyard.models.inbound_webhooks import CreateInboundWebhookRequest, InboundWebhook, InboundWebhookList
+from hookyard.observability import API_CORRELATION_PATH
+from inbound_webhooks_api import logic
+
+logger = Logger(service="inbound_webhooks_api")
+app = create_app(
+    title="Hookyard ZIS inbound webhooks API",
+    description="Create inbound webhooks: URLs with basic auth that turn HTTP requests into events.",
+    swagger_path="/api/services/zis/inbound_webhooks/swagger",
+    style=ErrorStyle.ZIS,
+)
+
+BASE = "/api/services/zis/inbound_webhooks/generic"
+Integration = Annotated[IntegrationName, Path(description="The integration the webhook belongs to")]
+Uuid = Annotated[str, Path(max_length=36, description="The webhook's uuid")]
+
+
+def _repo() -> InboundWebhooksRepository:
+    return InboundWebhooksRepository(get_settings(ApiSettings).config_table)
+
+
+@app.post(f"{BASE}/<integration>", responses={201: {"description": "Created; the password is shown only here"}})
+def create_webhook(integration: Integration, body: CreateInboundWebhookRequest) -> tuple[InboundWebhook, int]:
+    account_id = caller_account_id(app)
+    webhook = logic.create(_repo(), account_id, integration, body)
+    logger.info("inbound webhook created", account_id=account_id, integration=integration, uuid=webhook.uuid)
+    return webhook, 201
+
+
+@app.get(f"{BASE}/<integration>")
+def list_webhooks(
+    integration: Integration,
+    size: Annotated[int | None, Query(alias="page[size]")] = None,
+    after: Annotated[str | None, Query(alias="page[after]")] = None,
+) -> InboundWebhookList:
+    limit = page_size(size, get_settings(ApiSettings).page_size_max)
+    webhooks, cursor = logic.list_page(_repo(), caller_account_id(app), integration, limit, after)
+    return InboundWebhookList(inbound_webhooks=webhooks, meta=PageMeta(has_more=cursor is not None, after=cursor))
+
+
+@app.get(f"{BASE}/<integration>/<uuid>")
+def show_webhook(integration: Integration, uuid: Uuid) -> InboundWebhook:
+    return logic.show(_repo(), caller_account_id(app), integration, uuid)
+
+
+@app.delete(f"{BASE}/<integration>/<uuid>", responses={204: {"description": "Deleted; its URL stops working"}})
+def delete_webhook(integration: Integration, uuid: Uuid) -> Response[str]:
+    account_id = caller_account_id(app)
+    logic.delete(_repo(), account_id, integration, uuid)
+    logger.info("inbound webhook deleted", account_id=account_id, integration=integration, uuid=uuid)
+    return no_content()
+
+
+@app.post(f"{BASE}/<integration>/<uuid>/credentials")
+def rotate_credentials(integration: Integration, uuid: Uuid) -> InboundWebhook:
+    account_id = caller_account_id(app)
+    webhook = logic.rotate_credentials(_repo(), account_id, integration, uuid)
+    logger.info("inbound webhook credentials rotated", account_id=account_id, integration=integration, uuid=uuid)
+    return webhook
+
+
+@logger.inject_lambda_context(correlation_id_path=API_CORRELATION_PATH)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(as_json_request(event), context)

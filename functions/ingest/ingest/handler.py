@@ -1,0 +1,80 @@
+"""Ingest: `POST /api/services/zis/inbound_webhooks/generic/ingest/{token}`.
+
+Triggered by API Gateway with no authorizer: the webhook's basic auth is checked here.
+Answers 200 `null` only once EventBridge has accepted the event; 401 "Authentication
+failed" for any credential problem; 413 / 400 / 415 for bodies it cannot carry; 503
+with Retry-After when the bus refuses.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
+
+from hookyard import aws
+from hookyard.config import IngestSettings, get_settings
+from hookyard.dal.ingest_lookup import find_ingest_target
+from ingest.logic import AUTH_FAILED, IngestRefused, authenticate, basic_credentials, build_entry, parse_request
+
+logger = Logger(service="ingest")
+RETRY_AFTER_SECONDS = 5
+
+
+def _answer(status: int, body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json", **(headers or {})},
+        "body": json.dumps(body),
+    }
+
+
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    logger.set_correlation_id((event.get("requestContext") or {}).get("requestId"))
+    settings = get_settings(IngestSettings)
+    try:
+        request = parse_request(event, settings.max_body_bytes)
+        target = find_ingest_target(settings.config_table, request.token) if request.token else None
+        if not authenticate(basic_credentials(request.headers), target):
+            raise AUTH_FAILED
+        assert target is not None  # authenticate() is False without a target
+        entry, event_id = build_entry(target, request, settings.event_bus_name)
+    except IngestRefused as refusal:
+        logger.info("ingest refused", status=refusal.status)
+        headers = {"WWW-Authenticate": 'Basic realm="hookyard"'} if refusal.status == 401 else None
+        return _answer(refusal.status, refusal.body, headers)
+    except (ClientError, BotoCoreError):
+        logger.exception("webhook lookup failed")
+        return _unavailable()
+
+    try:
+        result = aws.events().put_events(Entries=[entry])  # type: ignore[list-item]
+    except (ClientError, BotoCoreError):
+        logger.exception("PutEvents failed", event_id=event_id)
+        return _unavailable()
+    if result.get("FailedEntryCount", 0):
+        failure = result["Entries"][0]
+        logger.error(
+            "EventBridge rejected the event",
+            event_id=event_id,
+            error_code=failure.get("ErrorCode"),
+            error_message=failure.get("ErrorMessage"),
+        )
+        return _unavailable()
+    logger.info(
+        "event ingested",
+        event_id=event_id,
+        account_id=target.account_id,
+        integration=target.integration,
+        webhook_uuid=target.webhook_uuid,
+        bytes=len(request.body),
+    )
+    return _answer(200, None)
+
+
+def _unavailable() -> dict[str, Any]:
+    body = {"errors": [{"code": "1503", "detail": "the event bus did not accept the event; retry", "status": "503"}]}
+    return _answer(503, body, {"Retry-After": str(RETRY_AFTER_SECONDS)})

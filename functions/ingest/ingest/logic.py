@@ -1,0 +1,141 @@
+"""Ingest rules: authenticate, check the body, publish one event, answer honestly.
+
+The hot path does one DynamoDB read, one SHA-256 comparison and one PutEvents.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from hookyard.dal.ingest_lookup import IngestTarget
+from hookyard.ids import new_ulid
+from hookyard.secrets import sha256_hex
+
+# EventBridge refuses entries over 256 KiB (source + detail-type + detail).
+EVENT_MAX_BYTES = 256 * 1024
+# Headers that carry credentials never travel with the event.
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key", "x-amz-security-token"})
+# Compared against when the token is unknown, so that case costs the same time.
+_NO_SUCH_HASH = sha256_hex("no such webhook")
+
+
+class IngestRefused(Exception):
+    """A request that gets a 4xx; `body` is the JSON answer."""
+
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = body
+
+
+def refused(status: int, code: str, detail: str) -> IngestRefused:
+    return IngestRefused(status, {"errors": [{"code": code, "detail": detail, "status": str(status)}]})
+
+
+AUTH_FAILED = IngestRefused(401, "Authentication failed")
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    token: str
+    headers: dict[str, str]  # lower-cased names
+    body: bytes
+
+
+def parse_request(event: dict[str, Any], max_body_bytes: int) -> Request:
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    raw = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        try:
+            body = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raise refused(400, "1010", "request body is not valid base64") from None
+    else:
+        body = raw.encode()
+    if len(body) > max_body_bytes:
+        raise refused(413, "1013", f"request body is {len(body)} bytes; the limit is {max_body_bytes} bytes (200 KB)")
+    token = (event.get("pathParameters") or {}).get("token") or ""
+    return Request(token=token, headers=headers, body=body)
+
+
+def basic_credentials(headers: dict[str, str]) -> tuple[str, str] | None:
+    scheme, _, encoded = headers.get("authorization", "").strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        username, sep, password = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+    except (binascii.Error, ValueError):
+        return None
+    return (username, password) if sep else None
+
+
+def authenticate(credentials: tuple[str, str] | None, target: IngestTarget | None) -> bool:
+    """Constant-time: an unknown token, a wrong user and a wrong password take the same
+    path and get the same answer."""
+    username, password = credentials or ("", "")
+    expected_user = target.username if target else "\x00"
+    expected_hash = target.password_hash if target else _NO_SUCH_HASH
+    user_ok = hmac.compare_digest(username.encode(), expected_user.encode())
+    password_ok = hmac.compare_digest(sha256_hex(password), expected_hash)
+    return bool(credentials) and target is not None and user_ok & password_ok
+
+
+def media_type(headers: dict[str, str]) -> str | None:
+    value = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return value or None
+
+
+def decode_body(body: bytes, content_type: str | None) -> Any:
+    """Parsed JSON for JSON bodies (400 if a JSON claim is false), text for the rest."""
+    is_json = content_type is not None and (content_type == "application/json" or content_type.endswith("+json"))
+    if not body.strip():
+        return None
+    try:
+        text = body.decode()
+    except UnicodeDecodeError:
+        raise refused(415, "1015", f"request body is not UTF-8 text (content type {content_type})") from None
+    if is_json or content_type is None:
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            if is_json:
+                raise refused(400, "1010", f"request body is not valid JSON: {exc}") from None
+    return text
+
+
+def build_entry(
+    target: IngestTarget, request: Request, bus_name: str, received_at: datetime | None = None
+) -> tuple[dict[str, str], str]:
+    """The PutEvents entry and the event id. Shape documented in README ("The event")."""
+    content_type = media_type(request.headers)
+    event_id = new_ulid()
+    detail = {
+        "account_id": target.account_id,
+        "integration": target.integration,
+        "webhook_id": target.webhook_id,
+        "webhook_uuid": target.webhook_uuid,
+        "event_id": event_id,
+        "received_at": (received_at or datetime.now(UTC)).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "source_system": target.source_system,
+        "event_type": target.event_type,
+        "content_type": content_type,
+        "headers": {k: v for k, v in request.headers.items() if k not in CREDENTIAL_HEADERS},
+        "body": decode_body(request.body, content_type),
+    }
+    encoded = json.dumps(detail, ensure_ascii=False, separators=(",", ":"))
+    size = len(encoded.encode()) + len(target.source_system.encode()) + len(target.event_type.encode())
+    if size > EVENT_MAX_BYTES:
+        raise refused(413, "1013", f"the event would be {size} bytes; EventBridge's limit is {EVENT_MAX_BYTES} bytes")
+    entry = {
+        "EventBusName": bus_name,
+        "Source": target.source_system,
+        "DetailType": target.event_type,
+        "Detail": encoded,
+    }
+    return entry, event_id

@@ -1,0 +1,1 @@
+"""Hookyard's local tooling (not deployed): `hookyard dev`, `hookyard invoke`, build checks."""

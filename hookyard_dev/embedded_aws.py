@@ -1,0 +1,81 @@
+"""The embedded AWS of the local stack: a moto server in this process, with the
+template's tables, buses and queues created in it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from hookyard_dev.template import REGION, Template
+
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "hookyard-dev", "AWS_SECRET_ACCESS_KEY": "hookyard-dev"}
+
+
+def aws_environment(endpoint: str) -> dict[str, str]:
+    """Environment that points every boto3 client at the embedded AWS."""
+    return {"AWS_ENDPOINT_URL": endpoint, "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, **FAKE_CREDENTIALS}
+
+
+class EmbeddedAws:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        self.endpoint = ""
+
+    def start(self) -> str:
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+        return self.endpoint
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def client(self, service: str) -> Any:
+        return boto3.client(  # type: ignore[call-overload]
+            service,
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
+
+
+def provision(template: Template, client: Any) -> dict[str, str]:
+    """Create the template's tables, buses and queues; returns queue logical id -> URL."""
+    dynamodb = client("dynamodb")
+    for spec in template.table_definitions():
+        dynamodb.create_table(**spec)
+    for table, attribute in template.ttl_attributes().items():
+        dynamodb.update_time_to_live(
+            TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute}
+        )
+    events = client("events")
+    for bus in template.event_buses():
+        events.create_event_bus(Name=bus)
+    sqs = client("sqs")
+    urls: dict[str, str] = {}
+    queues = template.queues()
+    # Dead-letter queues first, so redrive policies can name them.
+    ordered = sorted(queues, key=lambda lid: "RedrivePolicy" in queues[lid])
+    for logical_id in ordered:
+        props = queues[logical_id]
+        attributes = {
+            k: (json.dumps(v) if isinstance(v, dict) else str(v))
+            for k, v in props.items()
+            if k
+            in {
+                "VisibilityTimeout",
+                "MessageRetentionPeriod",
+                "DelaySeconds",
+                "RedrivePolicy",
+                "ReceiveMessageWaitTimeSeconds",
+                "MaximumMessageSize",
+            }
+        }
+        urls[logical_id] = sqs.create_queue(QueueName=template.physical_name(logical_id), Attributes=attributes)[
+            "QueueUrl"
+        ]
+    return urls

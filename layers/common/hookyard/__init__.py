@@ -1,0 +1,1 @@
+"""Hookyard's shared layer: models, data access, auth, config and API plumbing."""

@@ -1,0 +1,137 @@
+"""API plumbing shared by the management APIs: the resolver, OpenAPI and Swagger UI,
+errors mapped to HTTP by type in one place, the caller's account, and paging."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from enum import StrEnum
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+from hookyard.errors import BadRequest, HookyardError, NotFound, ServiceUnavailable, Unauthorized
+
+JSON = "application/json"
+
+
+class ErrorStyle(StrEnum):
+    ZIS = "zis"  # {"errors":[{"code":"1110","detail":"Not Found","status":"404"}]}
+    V2 = "v2"  # {"errors":[{"code":"RecordNotFound","title":"Not Found","detail":"..."}]}
+
+
+def error_body(style: ErrorStyle, error: HookyardError | Sequence[HookyardError]) -> dict[str, Any]:
+    errors = [error] if isinstance(error, HookyardError) else list(error)
+    if style is ErrorStyle.ZIS:
+        return {"errors": [{"code": e.code, "detail": e.detail, "status": str(e.status)} for e in errors]}
+    return {"errors": [{"code": e.title, "title": HTTPStatus(e.status).phrase, "detail": e.detail} for e in errors]}
+
+
+def error_response(style: ErrorStyle, error: HookyardError | Sequence[HookyardError]) -> Response[str]:
+    first = error if isinstance(error, HookyardError) else error[0]
+    headers: dict[str, str] = {}
+    if isinstance(first, ServiceUnavailable):
+        headers["Retry-After"] = str(first.retry_after)
+    return Response(
+        status_code=first.status,
+        content_type=JSON,
+        body=json.dumps(error_body(style, error)),
+        headers=headers,
+    )
+
+
+def describe_validation_error(error: dict[str, Any]) -> str:
+    """'event_type: String should have at most 128 characters' from a pydantic error."""
+    loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "header")]
+    msg = str(error.get("msg", "is invalid"))
+    if error.get("type") == "json_invalid":
+        return "request body is not valid JSON"
+    if error.get("type") == "extra_forbidden":
+        msg = "is not a known field"
+    if error.get("type") == "missing" and not loc:
+        return "request body is required"
+    return f"{'.'.join(loc)}: {msg}" if loc else msg
+
+
+def create_app(*, title: str, description: str, swagger_path: str, style: ErrorStyle) -> APIGatewayRestResolver:
+    """A validating resolver with Swagger UI at `swagger_path` (JSON at `?format=json`)
+    and every error answered in `style`."""
+    app = APIGatewayRestResolver(enable_validation=True)
+    app.enable_swagger(
+        path=swagger_path,
+        title=title,
+        description=description,
+        version="1.0.0",
+        security_schemes={"bearerAuth": HTTPBearer(bearerFormat="API token")},
+        security=[{"bearerAuth": []}],
+    )
+    logger = Logger(child=True)
+
+    @app.exception_handler(HookyardError)  # type: ignore[untyped-decorator]
+    def _domain_error(exc: HookyardError) -> Response[str]:
+        logger.info("request refused", status=exc.status, error=type(exc).__name__, detail=exc.detail)
+        return error_response(style, exc)
+
+    @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
+    def _validation_error(exc: RequestValidationError) -> Response[str]:
+        problems = [BadRequest(describe_validation_error(e)) for e in exc.errors()]
+        logger.info("request invalid", problems=[p.detail for p in problems])
+        return error_response(style, problems or [BadRequest("request is invalid")])
+
+    @app.not_found
+    def _no_route(_: NotFoundError) -> Response[str]:
+        return error_response(style, NotFound())
+
+    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+    def _unexpected(exc: Exception) -> Response[str]:
+        # Only our own defects land here; the client sees an id it can report.
+        logger.exception("unexpected error")
+        return error_response(style, HookyardError("internal error; the request id is in the logs"))
+
+    return app
+
+
+def no_content() -> Response[str]:
+    """204 with an empty body (not the JSON `null` a `None` return would give)."""
+    return Response(status_code=204, body="")
+
+
+def as_json_request(event: dict[str, Any]) -> dict[str, Any]:
+    """Management APIs take JSON only. `curl -d` labels its body form-urlencoded, so that
+    label is read as JSON instead of turning a JSON document into one odd form field."""
+    headers = event.get("headers") or {}
+    for name, value in headers.items():
+        if name.lower() == "content-type" and value.lower().startswith("application/x-www-form-urlencoded"):
+            return {**event, "headers": {**headers, name: "application/json"}}
+    return event
+
+
+def authorizer_context(app: APIGatewayRestResolver) -> dict[str, Any]:
+    return app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
+
+
+def caller_account_id(app: APIGatewayRestResolver) -> int:
+    """The account the bearer token belongs to, as the authorizer resolved it."""
+    raw = authorizer_context(app).get("account_id")
+    try:
+        return int(str(raw))  # API Gateway hands context values over as strings
+    except (TypeError, ValueError):
+        raise Unauthorized("Authentication failed") from None
+
+
+def require_operator(app: APIGatewayRestResolver) -> None:
+    if authorizer_context(app).get("role") != "operator":
+        raise Unauthorized("operator token required")
+
+
+def page_size(requested: int | None, maximum: int, default: int = 100) -> int:
+    if requested is None:
+        return min(default, maximum)
+    if not 1 <= requested <= maximum:
+        raise BadRequest(f"page[size]: must be between 1 and {maximum}")
+    return requested

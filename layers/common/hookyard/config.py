@@ -1,0 +1,45 @@
+"""Configuration read from the Lambda environment, once, lazily.
+
+Each function asks only for the settings it needs; a missing required name is an
+error at first use, never a silent default.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _EnvModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+
+class TableSettings(_EnvModel):
+    config_table: str = Field(alias="CONFIG_TABLE_NAME", min_length=1)
+
+
+class IngestSettings(TableSettings):
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
+    max_body_bytes: int = Field(alias="INGEST_MAX_BODY_BYTES", default=200 * 1024, gt=0)
+
+
+class AuthorizerSettings(TableSettings):
+    operator_token_sha256: str = Field(alias="OPERATOR_TOKEN_SHA256", pattern=r"^[0-9a-f]{64}$")
+
+
+class ApiSettings(TableSettings):
+    page_size_max: int = Field(alias="PAGE_SIZE_MAX", default=100, gt=0)
+
+
+def load[T: BaseModel](model: type[T], environ: dict[str, Any] | None = None) -> T:
+    """Build a settings model from the environment (names are the field aliases)."""
+    return model.model_validate(dict(os.environ if environ is None else environ))
+
+
+@cache
+def get_settings[T: BaseModel](model: type[T]) -> T:
+    """The settings of this function, read on first use and cached for the container."""
+    return load(model)

@@ -1,0 +1,112 @@
+"""DynamoDB at the edge: plain Python values in and out, errors mapped by code.
+
+Numbers are written as ints (no floats reach DynamoDB) and read back as ints, so
+no `Decimal` leaves the data layer.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from hookyard.errors import BadRequest, Conflict, ServiceUnavailable
+
+Item = dict[str, Any]
+
+
+def serialize(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int):
+        return {"N": str(value)}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, Mapping):
+        return {"M": {k: serialize(v) for k, v in value.items()}}
+    if isinstance(value, list | tuple):
+        return {"L": [serialize(v) for v in value]}
+    raise TypeError(f"cannot store {type(value).__name__} in DynamoDB")
+
+
+def deserialize(attr: Mapping[str, Any]) -> Any:
+    ((kind, value),) = attr.items()
+    if kind == "S":
+        return value
+    if kind == "N":
+        return int(value) if value.lstrip("-").isdigit() else float(value)
+    if kind == "BOOL":
+        return value
+    if kind == "NULL":
+        return None
+    if kind == "M":
+        return {k: deserialize(v) for k, v in value.items()}
+    if kind == "L":
+        return [deserialize(v) for v in value]
+    raise TypeError(f"unsupported DynamoDB type {kind}")
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: serialize(v) for k, v in values.items() if v is not None}
+
+
+def from_item(item: Mapping[str, Any]) -> Item:
+    return {k: deserialize(v) for k, v in item.items()}
+
+
+def key(pk: str, sk: str) -> dict[str, Any]:
+    return {"PK": {"S": pk}, "SK": {"S": sk}}
+
+
+def encode_cursor(last_key: Mapping[str, Any] | None) -> str | None:
+    """An opaque cursor holding only the sort key: the partition comes from the caller,
+    so a crafted cursor cannot reach another account's items."""
+    if not last_key:
+        return None
+    raw = json.dumps({"sk": last_key["SK"]["S"]}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, pk: str, sk_prefix: str) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        sk = json.loads(base64.urlsafe_b64decode(padded))["sk"]
+    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        raise BadRequest("page[after]: not a cursor this API returned") from exc
+    if not isinstance(sk, str) or not sk.startswith(sk_prefix):
+        raise BadRequest("page[after]: not a cursor this API returned")
+    return key(pk, sk)
+
+
+@contextmanager
+def mapped_errors(conflict: str = "already exists") -> Iterator[None]:
+    """Turn DynamoDB failures a caller can act on into domain errors, by error code."""
+    try:
+        yield
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code == "ConditionalCheckFailedException":
+            raise Conflict(conflict) from exc
+        if code == "TransactionCanceledException":
+            reasons = exc.response.get("CancellationReasons", [])
+            if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                raise Conflict(conflict) from exc
+            raise ServiceUnavailable("storage is busy, retry later") from exc
+        if code in {
+            "ProvisionedThroughputExceededException",
+            "ThrottlingException",
+            "RequestLimitExceeded",
+            "InternalServerError",
+            "ServiceUnavailable",
+        }:
+            raise ServiceUnavailable("storage is busy, retry later") from exc
+        raise

@@ -1,0 +1,1 @@
+"""Pydantic models: requests (extra fields forbidden), responses, and domain records."""

@@ -1,0 +1,59 @@
+"""Accounts and their API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from hookyard.models.common import PageMeta, Request, Timestamp
+
+AccountName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+TokenName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class Account(BaseModel):
+    id: int
+    name: str
+    created_at: Timestamp
+
+
+class ApiToken(BaseModel):
+    """An API token's public face: never its value, which is shown once."""
+
+    id: str
+    account_id: int
+    name: str
+    created_at: Timestamp
+    hint: str = Field(description="The token's last four characters, to tell tokens apart")
+
+
+class CreateAccountRequest(Request):
+    name: AccountName
+
+
+class CreateTokenRequest(Request):
+    name: TokenName = "api"
+
+
+class AccountCreated(BaseModel):
+    account: Account
+    token: str = Field(description="The account's first API token. Shown once: store it now.")
+
+
+class AccountList(BaseModel):
+    accounts: list[Account]
+    meta: PageMeta
+
+
+class AccountResponse(BaseModel):
+    account: Account
+
+
+class TokenCreated(BaseModel):
+    api_token: ApiToken
+    token: str = Field(description="The token's value. Shown once: store it now.")
+
+
+class TokenList(BaseModel):
+    api_tokens: list[ApiToken]

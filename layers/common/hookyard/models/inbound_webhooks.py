@@ -1,0 +1,86 @@
+"""ZIS inbound webhooks, shaped as the ZIS Inbound Webhooks API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+
+from hookyard.models.common import PageMeta, Request
+
+INGEST_PATH_PREFIX = "/api/services/zis/inbound_webhooks/generic/ingest/"
+
+
+def _not_aws_namespace(value: str) -> str:
+    # EventBridge refuses custom events whose source starts with "aws.".
+    if value.lower().startswith("aws."):
+        raise ValueError('must not start with "aws." (reserved by EventBridge)')
+    return value
+
+
+# DetailType is at most 128 characters and Source at most 256 on EventBridge; both
+# must be printable (no control characters).
+EventType = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
+SourceSystem = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$"),
+    AfterValidator(_not_aws_namespace),
+]
+
+
+class CreateInboundWebhookRequest(Request):
+    event_type: EventType
+    source_system: SourceSystem
+
+
+class InboundWebhookRecord(BaseModel):
+    """What is stored: the password only as its SHA-256."""
+
+    id: str
+    uuid: str
+    account_id: int
+    integration: str
+    event_type: str
+    source_system: str
+    username: str
+    password_hash: str
+    token: str
+    created_at: datetime
+
+    @property
+    def path(self) -> str:
+        return INGEST_PATH_PREFIX + self.token
+
+
+class InboundWebhook(BaseModel):
+    """The ZIS response shape. `password` is set only in the response that created it."""
+
+    event_type: str
+    id: str
+    integration: str
+    password: str | None = Field(description="Shown once, at creation or rotation; null afterwards")
+    path: str
+    source_system: str
+    username: str
+    uuid: str
+    zendesk_account_id: int
+
+    @classmethod
+    def of(cls, record: InboundWebhookRecord, password: str | None = None) -> InboundWebhook:
+        return cls(
+            event_type=record.event_type,
+            id=record.id,
+            integration=record.integration,
+            password=password,
+            path=record.path,
+            source_system=record.source_system,
+            username=record.username,
+            uuid=record.uuid,
+            zendesk_account_id=record.account_id,
+        )
+
+
+class InboundWebhookList(BaseModel):
+    inbound_webhooks: list[InboundWebhook]
+    meta: PageMeta
