@@ -95,20 +95,21 @@ def invoke(args: argparse.Namespace) -> int:
 
     event: dict[str, Any] = json.loads(Path(args.event).read_text())
     operator_token = args.operator_token or "op_dev_" + secrets.token_urlsafe(24)
-    stack = start_stack(args.template, operator_token, aws_endpoint=args.aws_endpoint)
-    if args.function_id not in stack.runtimes:
-        known = ", ".join(sorted(stack.runtimes))
-        print(f"no function {args.function_id} in {args.template}; functions: {known}", file=sys.stderr)
-        return 2
-    try:
-        if stack.aws is not None:
-            seed_account("hy_dev_" + secrets.token_urlsafe(24))
-        # As `sam local invoke`: the function's logs on stderr, its result on stdout.
-        with contextlib.redirect_stdout(sys.stderr):
+    # As `sam local invoke`: the function's logs on stderr, its result alone on stdout.
+    # Handlers bind their log stream when imported, so the redirect covers start-up too.
+    with contextlib.redirect_stdout(sys.stderr):
+        stack = start_stack(args.template, operator_token, aws_endpoint=args.aws_endpoint)
+        try:
+            if args.function_id not in stack.runtimes:
+                known = ", ".join(sorted(stack.runtimes))
+                print(f"no function {args.function_id} in {args.template}; functions: {known}")
+                return 2
+            if stack.aws is not None:
+                seed_account("hy_dev_" + secrets.token_urlsafe(24))
             result = stack.runtimes[args.function_id].invoke(event)
-        print(json.dumps(result, indent=2))
-    finally:
-        stack.stop()
+        finally:
+            stack.stop()
+    print(json.dumps(result, indent=2))
     return 0
 
 
