@@ -206,6 +206,8 @@ class Gateway:
                 "httpMethod": request.method,
                 "extendedRequestId": request_id,
                 "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+                # Without the stage, as `sam local` sends it: the local URLs have no stage
+                # prefix, and Powertools derives Swagger's base path from this field.
                 "path": request.path,
                 "accountId": ACCOUNT,
                 "protocol": "HTTP/1.1",

@@ -32,9 +32,10 @@ class ApiArn:
     @classmethod
     def from_method_arn(cls, method_arn: str) -> ApiArn:
         # arn:aws:execute-api:{region}:{account}:{api-id}/{stage}/{METHOD}/{path...}
-        head, _, tail = method_arn.rpartition(":")
-        api_id, stage, *_ = tail.split("/")
-        return cls(prefix=f"{head}:{api_id}/{stage}")
+        # The path may hold colons too: only the first five are the ARN's own.
+        *head, resource = method_arn.split(":", 5)
+        api_id, stage, *_ = resource.split("/")
+        return cls(prefix=f"{':'.join(head)}:{api_id}/{stage}")
 
     def resources(self, routes: tuple[str, ...]) -> list[str]:
         return [f"{self.prefix}/*{route}" for route in routes]

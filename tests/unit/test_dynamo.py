@@ -1,0 +1,251 @@
+"""hookyard.dynamo: plain values at the DynamoDB edge, cursors, and error mapping."""
+
+from __future__ import annotations
+
+import base64
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from hookyard.dynamo import (
+    decode_cursor,
+    deserialize,
+    encode_cursor,
+    from_item,
+    key,
+    mapped_errors,
+    serialize,
+    to_item,
+)
+from hookyard.errors import BadRequest, Conflict, ServiceUnavailable
+
+PK = "ACCOUNT#1"
+
+
+def _client_error(code: str, **extra: Any) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": "test"}, **extra}, "PutItem")
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+# ------------------------------------------------------------------ values
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "hello",
+        "",
+        0,
+        42,
+        -7,
+        10**20,
+        True,
+        False,
+        None,
+        {"a": 1, "b": {"c": [1, "two", None, False]}},
+        [1, [2, [3]], {"k": "v"}],
+        {},
+        [],
+    ],
+)
+def test_serialize_then_deserialize_returns_the_same_value(value: Any) -> None:
+    # When
+    result = deserialize(serialize(value))
+
+    # Then
+    assert result == value
+    assert type(result) is type(value)
+
+
+def test_serialize_writes_an_int_as_a_whole_number_string() -> None:
+    # When
+    attr = serialize(42)
+
+    # Then
+    assert attr == {"N": "42"}
+
+
+def test_serialize_writes_a_bool_as_bool_not_number() -> None:
+    # When
+    attr = serialize(True)
+
+    # Then
+    assert attr == {"BOOL": True}
+
+
+def test_deserialize_reads_a_number_as_int_never_decimal() -> None:
+    # When
+    value = deserialize({"N": "1234567890123"})
+
+    # Then
+    assert type(value) is int
+    assert not isinstance(value, Decimal)
+
+
+def test_deserialize_reads_nested_numbers_as_ints() -> None:
+    # Given
+    attr = {"M": {"count": {"N": "3"}, "list": {"L": [{"N": "-1"}]}}}
+
+    # When
+    value = deserialize(attr)
+
+    # Then
+    assert value == {"count": 3, "list": [-1]}
+    assert type(value["count"]) is int
+    assert type(value["list"][0]) is int
+
+
+@pytest.mark.parametrize("value", [1.5, Decimal("1"), b"bytes", {1, 2}])
+def test_serialize_refuses_values_dynamodb_should_not_hold(value: Any) -> None:
+    # When / Then
+    with pytest.raises(TypeError, match="cannot store"):
+        serialize(value)
+
+
+def test_serialize_refuses_a_float_nested_in_a_map() -> None:
+    # When / Then
+    with pytest.raises(TypeError, match="float"):
+        serialize({"ratio": 0.5})
+
+
+def test_to_item_drops_none_attributes() -> None:
+    # When
+    item = to_item({"name": "a", "count": 2, "deleted_at": None})
+
+    # Then
+    assert item == {"name": {"S": "a"}, "count": {"N": "2"}}
+
+
+def test_from_item_reverses_to_item() -> None:
+    # Given
+    values = {"PK": PK, "count": 2, "flags": {"on": True}, "tags": ["x"]}
+
+    # When
+    result = from_item(to_item(values))
+
+    # Then
+    assert result == values
+
+
+# ------------------------------------------------------------------ cursors
+
+
+def test_encode_cursor_without_a_last_key_is_none() -> None:
+    # When / Then
+    assert encode_cursor(None) is None
+    assert encode_cursor({}) is None
+
+
+def test_encode_cursor_is_url_safe_and_unpadded() -> None:
+    # When
+    cursor = encode_cursor(key(PK, "WEBHOOK#my_integration#01FDXQXBGQRZ3XN28WKX559PR2"))
+
+    # Then
+    assert cursor is not None
+    assert "=" not in cursor
+    assert set(cursor) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def test_cursor_round_trip_returns_the_last_key() -> None:
+    # Given
+    last_key = key(PK, "WEBHOOK#my_integration#01FDXQXBGQRZ3XN28WKX559PR2")
+    cursor = encode_cursor(last_key)
+
+    # When
+    decoded = decode_cursor(cursor, PK, "WEBHOOK#my_integration#")
+
+    # Then
+    assert decoded == last_key
+
+
+def test_decode_cursor_takes_the_partition_from_the_caller_not_the_cursor() -> None:
+    # Given a cursor made while paging another account's items
+    cursor = encode_cursor(key("ACCOUNT#2", "WEBHOOK#x#1"))
+
+    # When
+    decoded = decode_cursor(cursor, PK, "WEBHOOK#")
+
+    # Then
+    assert decoded == key(PK, "WEBHOOK#x#1")
+
+
+@pytest.mark.parametrize("cursor", [None, ""])
+def test_decode_cursor_without_a_cursor_is_none(cursor: str | None) -> None:
+    # When / Then
+    assert decode_cursor(cursor, PK, "WEBHOOK#") is None
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "!!!",
+        "a",
+        _b64(b"not json"),
+        _b64(b"[1, 2]"),
+        _b64(b'"a string"'),
+        _b64(b'{"other": "WEBHOOK#1"}'),
+        _b64(b'{"sk": 5}'),
+        _b64(b"\xff\xfe"),
+    ],
+)
+def test_decode_cursor_refuses_garbage_naming_page_after(cursor: str) -> None:
+    # When / Then
+    with pytest.raises(BadRequest, match=r"page\[after\]"):
+        decode_cursor(cursor, PK, "WEBHOOK#")
+
+
+def test_decode_cursor_refuses_a_sort_key_outside_the_prefix() -> None:
+    # Given a well-formed cursor for another kind of item
+    cursor = _b64(json.dumps({"sk": "TOKEN#01FDXQXBGQRZ3XN28WKX559PR2"}).encode())
+
+    # When / Then
+    with pytest.raises(BadRequest, match=r"page\[after\]"):
+        decode_cursor(cursor, PK, "WEBHOOK#")
+
+
+# ------------------------------------------------------------------ errors
+
+
+def test_mapped_errors_turns_a_failed_condition_into_conflict() -> None:
+    # When / Then
+    with pytest.raises(Conflict, match="webhook exists"), mapped_errors("webhook exists"):
+        raise _client_error("ConditionalCheckFailedException")
+
+
+def test_mapped_errors_turns_throttling_into_service_unavailable() -> None:
+    # When / Then
+    with pytest.raises(ServiceUnavailable), mapped_errors():
+        raise _client_error("ThrottlingException")
+
+
+def test_mapped_errors_turns_a_cancelled_transaction_with_a_failed_condition_into_conflict() -> None:
+    # Given
+    error = _client_error(
+        "TransactionCanceledException",
+        CancellationReasons=[{"Code": "None"}, {"Code": "ConditionalCheckFailed"}],
+    )
+
+    # When / Then
+    with pytest.raises(Conflict), mapped_errors():
+        raise error
+
+
+def test_mapped_errors_turns_a_cancelled_transaction_without_a_failed_condition_into_service_unavailable() -> None:
+    # Given
+    error = _client_error("TransactionCanceledException", CancellationReasons=[{"Code": "TransactionConflict"}])
+
+    # When / Then
+    with pytest.raises(ServiceUnavailable), mapped_errors():
+        raise error
+
+
+def test_mapped_errors_lets_other_client_errors_through() -> None:
+    # When / Then
+    with pytest.raises(ClientError, match="ValidationException"), mapped_errors():
+        raise _client_error("ValidationException")
