@@ -49,7 +49,7 @@ cfn-lint: install
 pytest: install
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -q
 
-test: lint typecheck cfn-lint pytest check-build
+test: lint typecheck cfn-lint check-build pytest
 
 # The deployable build: arm64, with bytecode compiled for the runtime's Python so cold
 # starts do not compile our code (Lambda's /var/task is read-only: nothing is cached).

@@ -191,10 +191,13 @@ def test_the_password_never_appears_in_logs(sample_webhook: Any) -> None:
     capture = logging.StreamHandler(buffer)
     capture.setFormatter(logger.registered_formatter)
     logger.addHandler(capture)
+    level = logger.log_level
+    logger.setLevel("DEBUG")  # the most a deployment can log
     try:
         ingest(load_event("ingest/json_body.json"))
         ingest(load_event("ingest/wrong_password.json"))
     finally:
+        logger.setLevel(level)
         logger.removeHandler(capture)
 
     out = buffer.getvalue()

@@ -1,0 +1,72 @@
+"""`python -m bench` (`make bench`, after `make build-host`).
+
+1. Cold start: median init time of every handler from the precompiled host build,
+   as a ratio to a boto3-plus-one-client handler imported the same way.
+2. Warm ingest: median time per request of the built ingest handler with in-memory
+   AWS fakes, as a ratio to the request's irreducible work.
+
+Baselines are measured in the same run, interleaved with the subjects. Targets are
+printed with PASS/OVER; they are informational, the exit code is 0 either way.
+Results also go to bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import cold, warm
+from bench.report import print_cold, print_markdown, print_warm
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--build-dir", type=Path, default=ROOT / ".aws-sam" / "build-host")
+    parser.add_argument("--rounds", type=int, default=15, help="cold-start rounds (default 15)")
+    parser.add_argument("--blocks", type=int, default=20, help="warm ingest blocks (default 20)")
+    parser.add_argument("--calls", type=int, default=500, help="warm ingest calls per block (default 500)")
+    args = parser.parse_args(argv)
+    build_dir: Path = args.build_dir
+    if not (build_dir / "template.yaml").exists():
+        print(f"no build at {build_dir}: run `make build-host` first", file=sys.stderr)
+        return 2
+
+    started = time.perf_counter()
+    print(f"Python {platform.python_version()} on {platform.machine()}, build {build_dir}", flush=True)
+    print(f"cold start: {args.rounds} rounds (+1 warm-up) of baseline + every function, shuffled ...", flush=True)
+    cold_result = cold.run(build_dir, rounds=args.rounds)
+    print_cold(cold_result)
+
+    print(f"\nwarm ingest: {args.blocks} alternating blocks of {args.calls} calls ...", flush=True)
+    warm_result = warm.run(build_dir, blocks=args.blocks, calls=args.calls)
+    print_warm(warm_result)
+
+    print_markdown(cold_result, warm_result)
+    elapsed = time.perf_counter() - started
+
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "platform": platform.platform(),
+        "build_dir": str(build_dir),
+        "elapsed_s": round(elapsed, 1),
+        "cold_start": cold_result.to_json(),
+        "warm_ingest": warm_result.to_json(),
+    }
+    RESULTS.write_text(json.dumps(document, indent=2) + "\n")
+    print(f"\nwrote {RESULTS.relative_to(ROOT)} ({elapsed:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
