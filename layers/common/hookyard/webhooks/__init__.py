@@ -1,0 +1,13 @@
+"""Outbound webhooks: the rules, without I/O except the circuit breaker's store.
+
+- `signing`: signing secrets; Zendesk and Standard Webhooks signature headers; verification.
+- `retry`: the retry policies, as a pure `decide(policy, attempt, outcome)`.
+- `breaker`: the per-webhook circuit breaker (pure state machine + DynamoDB store).
+- `payload`: bus event -> Zendesk webhook payload; event type strings; content types.
+- `triggers`: trigger conditions (evaluate, compile to an EventBridge pattern), Liquid
+  bodies (validate, render) and the request encoding per request format and method.
+- `headers`: custom header rules and authentication headers.
+
+The webhooks API function validates and tests with these; the delivery function builds,
+signs, sends, retries and guards deliveries with them.
+"""

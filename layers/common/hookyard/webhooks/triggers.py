@@ -1,0 +1,583 @@
+"""Triggers: conditions over the webhook payload, their EventBridge pattern, and the
+Liquid-templated request a trigger's action sends.
+
+Conditions
+----------
+`{"all": [...], "any": [...]}` of `{"field", "operator", "value"}`: a trigger fires when
+every `all` condition holds and, if `any` has conditions, at least one of them does.
+
+A field is a dotted path into the webhook payload (`payload.build_payload`):
+
+- a path starting with a payload field (type, account_id, id, time,
+  zendesk_event_version, subject, detail, event) reads the payload: `detail.priority`,
+  `event.meta.integration`, `account_id`;
+- any other path reads `detail` (the event's body): `ticket.status` is
+  `detail.ticket.status`, `priority` is `detail.priority`. So Zendesk-style
+  placeholders written against the body work, and a body field named like a payload
+  field is still reachable through `detail.`;
+- a path through a list reads every element (`comments.author` is the author of each
+  comment); an all-digits segment indexes a list (`tags.0`).
+
+The values found are compared as EventBridge compares (so the part of a trigger that
+EventBridge evaluates and the part checked here agree): a list matches when one of its
+elements does, and an object is not a value.
+
+  is v           some value equals v (JSON equality: "5" is not 5, true is not 1)
+  is_not v       the field is present and some value is not v (as EventBridge's
+                 anything-but: a missing field is not "not v")
+  includes v     a string value contains v, or a list value has an element equal to v
+  not_includes v no value includes v (a missing field includes nothing)
+  greater_than n some value is a number (not a numeric string) greater than n
+  less_than n    some value is a number less than n
+  present        the field has a value (a string, number, boolean, null, or a non-empty
+                 list of them; an object is not a value, as EventBridge's exists)
+  not_present    not present
+
+`n` may be given as a number or a numeric string. `changed` and Zendesk's other
+ticket-update operators are not supported (events carry no previous state).
+
+Compilation to EventBridge
+--------------------------
+`compile_to_pattern(conditions, base_pattern)` returns the base pattern narrowed by
+what EventBridge can express, and the residual conditions the delivery function checks
+with `evaluate`. The trigger fires iff the pattern matches and the residual holds:
+
+- body fields map to `detail.body.<path>`; `account_id`, `id` and `time` to
+  `detail.account_id`, `detail.event_id` and `detail.received_at`;
+  `type is t` to `source` + `detail-type` (only `detail-type` for Zendesk types);
+- is -> exact value (strings, booleans, null; numbers as `numeric =`), is_not on a
+  string -> anything-but, present / not_present -> exists, greater_than / less_than ->
+  numeric (numbers within EventBridge's +-5e9);
+- `any` whose conditions are all `is` on one field -> that field's list of values (an
+  `any` group goes whole into the pattern or whole into the residual: half an OR in
+  the pattern would drop events the other half matches);
+- residual: includes / not_includes, conditions on computed fields (subject, event,
+  zendesk_event_version), paths with list indexes or through `body` (a non-object body
+  is `detail.body` itself), a second condition on a field already in the pattern, and
+  every other `any`.
+
+One known difference: for a JSON *array* body, EventBridge reads `detail.body.<path>`
+in each element, while the payload carries the array as `detail.body` and `<path>`
+finds nothing there; so a compiled condition on a body field can match an array body's
+elements that `evaluate` would not. Object, text and scalar bodies agree exactly.
+
+Request bodies
+--------------
+`validate_template(text)` (save time) and `render_request(text, payload, request_format,
+http_method)` (delivery). Liquid placeholders resolve like condition fields (payload
+fields, then the body's): `{{ticket.id}}`, `{{detail.priority}}`, `{{id}}`. Unknown
+variables render empty (as in Zendesk); syntax errors, unknown filters and the
+`include` / `render` tags are refused at save time. Hookyard adds a `json` filter
+(`{{ ticket.title | json }}` writes a JSON string, quotes escaped) for JSON bodies.
+
+Encoding by method and request format:
+
+- GET and DELETE: no body; the rendered text is URL parameters, sent as the query
+  string: a JSON object ({"a": "1"}; a list value repeats the name), a JSON array of
+  [name, value] pairs (Zendesk's form), or a query string (a=1&b=2).
+- POST, PUT, PATCH with json: the rendered text, which must be valid JSON;
+  xml: the rendered text as is; form_encoded: URL parameters as above, urlencoded
+  into the body.
+- Rendered text that is only whitespace means no body (or no parameters).
+- The rendered body or parameters must be less than 256 KB (Zendesk's limit).
+
+Render and encoding failures raise `RenderError` (a BadRequest): the API answers 400;
+the delivery function records a final failed invocation.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from liquid import BoundTemplate, Environment, is_undefined
+from liquid.exceptions import LiquidError
+
+from hookyard.errors import BadRequest
+from hookyard.models.webhooks import HttpMethod, RequestFormat
+from hookyard.webhooks.payload import (
+    PAYLOAD_FIELDS,
+    TYPE_SEPARATOR,
+    ZENDESK_TYPE_PREFIX,
+    content_type,
+    parse_event_type,
+)
+
+MAX_BODY_BYTES = 256 * 1024
+# EventBridge numeric matching covers -5.0e9 to 5.0e9; outside it a condition stays residual.
+EVENTBRIDGE_NUMERIC_LIMIT = 5.0e9
+
+IS, IS_NOT, INCLUDES, NOT_INCLUDES = "is", "is_not", "includes", "not_includes"
+GREATER_THAN, LESS_THAN, PRESENT, NOT_PRESENT = "greater_than", "less_than", "present", "not_present"
+OPERATORS = (IS, IS_NOT, INCLUDES, NOT_INCLUDES, GREATER_THAN, LESS_THAN, PRESENT, NOT_PRESENT)
+GROUPS = ("all", "any")
+
+# Payload fields that are copies of bus event fields (the rest are computed).
+_BUS_FIELDS = {"account_id": ("detail", "account_id"), "id": ("detail", "event_id"), "time": ("detail", "received_at")}
+_MISSING = object()
+
+Conditions = dict[str, list[dict[str, Any]]]
+
+
+class RenderError(BadRequest):
+    """A template that cannot be rendered, or whose result cannot be sent as configured."""
+
+
+# ------------------------------------------------------------------ conditions
+
+
+def validate_conditions(conditions: Mapping[str, Any] | None) -> Conditions:
+    """The conditions as {"all": [...], "any": [...]} of {field, operator, value};
+    raises BadRequest naming the condition (`conditions.all[0].operator`) when one is
+    malformed or uses an unsupported operator."""
+    if conditions is None:
+        return {"all": [], "any": []}
+    if not isinstance(conditions, Mapping):
+        raise BadRequest('conditions: expected an object {"all": [...], "any": [...]}')
+    unknown = sorted(set(conditions) - set(GROUPS))
+    if unknown:
+        raise BadRequest(f'conditions: unknown key {unknown[0]!r}; expected "all" and "any"')
+    out: Conditions = {}
+    for group in GROUPS:
+        items = conditions.get(group) or []
+        if not isinstance(items, list):
+            raise BadRequest(f"conditions.{group}: expected a list of conditions")
+        out[group] = [_condition(item, f"conditions.{group}[{index}]") for index, item in enumerate(items)]
+    return out
+
+
+def evaluate(conditions: Mapping[str, Any] | None, payload: Mapping[str, Any]) -> bool:
+    """Whether `payload` satisfies `conditions` (see the module docstring). No
+    conditions at all hold for every payload. Raises BadRequest for malformed ones."""
+    checked = validate_conditions(conditions)
+    if not all(_holds(c, payload) for c in checked["all"]):
+        return False
+    return not checked["any"] or any(_holds(c, payload) for c in checked["any"])
+
+
+def resolve(payload: Mapping[str, Any], field: str) -> list[Any]:
+    """The values `field` finds in `payload` (empty when it finds none): payload fields
+    first, else the body's (`detail`); lists are read element by element."""
+    segments = field.split(".")
+    root: Any = payload if segments[0] in PAYLOAD_FIELDS else payload.get("detail")
+    found = [root]
+    for segment in segments:
+        found = _step(found, segment)
+        if not found:
+            break
+    return found
+
+
+def compile_to_pattern(
+    conditions: Mapping[str, Any] | None, base_pattern: Mapping[str, Any]
+) -> tuple[dict[str, Any], Conditions]:
+    """(EventBridge pattern, residual conditions): `base_pattern` (e.g. the account's
+    {"detail": {"account_id": [1]}}) narrowed by the conditions EventBridge can
+    express, and the rest for `evaluate`. An event matching the pattern whose payload
+    satisfies the residual satisfies `conditions`, and conversely (but see the module
+    docstring on array bodies). Raises BadRequest for malformed conditions."""
+    checked = validate_conditions(conditions)
+    pattern: dict[str, Any] = copy.deepcopy(dict(base_pattern))
+    residual: Conditions = {"all": [], "any": []}
+    for condition in checked["all"]:
+        fragment = _fragment(condition)
+        if fragment is None or not _place(pattern, fragment):
+            residual["all"].append(condition)
+    if checked["any"]:
+        fragment = _any_fragment(checked["any"])
+        if fragment is None or not _place(pattern, fragment):
+            residual["any"] = checked["any"]
+    return pattern, residual
+
+
+def _condition(item: Any, where: str) -> dict[str, Any]:
+    if not isinstance(item, Mapping):
+        raise BadRequest(f"{where}: expected an object {{field, operator, value}}")
+    unknown = sorted(set(item) - {"field", "operator", "value"})
+    if unknown:
+        raise BadRequest(f"{where}: unknown key {unknown[0]!r}")
+    field, operator, value = item.get("field"), item.get("operator"), item.get("value")
+    if not isinstance(field, str) or not field or any(not s for s in field.split(".")):
+        raise BadRequest(f"{where}.field: expected a dotted path such as ticket.status")
+    if operator not in OPERATORS:
+        raise BadRequest(f"{where}.operator: {operator!r} is not supported; use one of {', '.join(OPERATORS)}")
+    if operator in (IS, IS_NOT) and not _is_scalar(value):
+        raise BadRequest(f"{where}.value: expected a string, number, boolean or null")
+    if operator in (INCLUDES, NOT_INCLUDES) and (value is None or not _is_scalar(value)):
+        raise BadRequest(f"{where}.value: expected a string, number or boolean")
+    if operator in (GREATER_THAN, LESS_THAN) and _number(value) is None:
+        raise BadRequest(f"{where}.value: expected a number")
+    return {"field": field, "operator": operator, "value": value}
+
+
+def _is_scalar(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, str | int | bool)
+
+
+def _number(value: Any) -> float | int | None:
+    """A condition's numeric value: a number, or a string holding one; finite only."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+        if not math.isfinite(number):
+            return None
+        return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
+    return None
+
+
+def _step(found: list[Any], segment: str) -> list[Any]:
+    out: list[Any] = []
+    for value in found:
+        if isinstance(value, Mapping):
+            if segment in value:
+                out.append(value[segment])
+        elif isinstance(value, list):
+            if segment.isdigit():
+                if int(segment) < len(value):
+                    out.append(value[int(segment)])
+            else:
+                out.extend(_step(value, segment))
+    return out
+
+
+def _leaves(found: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for value in found:
+        if isinstance(value, list):
+            out.extend(_leaves(value))
+        elif not isinstance(value, Mapping):
+            out.append(value)
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality: booleans are not numbers, numbers compare by value."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a is b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b
+    return type(a) is type(b) and a == b
+
+
+def _holds(condition: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
+    operator, expected = condition["operator"], condition.get("value")
+    found = resolve(payload, condition["field"])
+    leaves = _leaves(found)
+    if operator == IS:
+        return any(_same(v, expected) for v in leaves)
+    if operator == IS_NOT:
+        return any(not _same(v, expected) for v in leaves)
+    if operator == INCLUDES:
+        return any(_includes(v, expected) for v in found)
+    if operator == NOT_INCLUDES:
+        return not any(_includes(v, expected) for v in found)
+    if operator in (GREATER_THAN, LESS_THAN):
+        bound = _number(expected)
+        numbers = [v for v in leaves if isinstance(v, int | float) and not isinstance(v, bool)]
+        if bound is None:
+            return False
+        return any(v > bound if operator == GREATER_THAN else v < bound for v in numbers)
+    if operator == PRESENT:
+        return bool(leaves)
+    return not leaves  # NOT_PRESENT
+
+
+def _includes(value: Any, expected: Any) -> bool:
+    if isinstance(value, str):
+        return isinstance(expected, str) and expected in value
+    if isinstance(value, list):
+        return any(_same(v, expected) for v in _leaves(value))
+    return False
+
+
+# ------------------------------------------------------------------ compilation
+
+Fragment = dict[tuple[str, ...], list[Any]]
+
+
+def _bus_path(field: str) -> tuple[str, ...] | None:
+    """Where a payload field is in the bus event, if it is a plain copy there."""
+    segments = field.split(".")
+    if any(s.isdigit() for s in segments):
+        return None  # list indexes: EventBridge patterns cannot index
+    head = segments[0]
+    if head in PAYLOAD_FIELDS and head != "detail":
+        return _BUS_FIELDS.get(head) if len(segments) == 1 else None
+    body_path = segments[1:] if head == "detail" else segments
+    if not body_path or body_path[0] == "body":
+        # A condition on the whole body, or on `body`: a non-object body is carried as
+        # detail.body itself, so the path would mean different things on the bus.
+        return None
+    return ("detail", "body", *body_path)
+
+
+def _exact(value: Any) -> list[Any] | None:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return [value]
+    if isinstance(value, int | float) and abs(value) <= EVENTBRIDGE_NUMERIC_LIMIT:
+        return [{"numeric": ["=", value]}]
+    return None
+
+
+def _type_fragment(values: Sequence[Any]) -> Fragment | None:
+    """`type is t` (one or several t): source + detail-type, or detail-type alone for
+    Zendesk types (their type is the detail-type, whatever the source)."""
+    pairs = []
+    for value in values:
+        if not isinstance(value, str):
+            return None
+        try:
+            pairs.append(parse_event_type(value))
+        except ValueError:
+            return None
+    if all(t.startswith(ZENDESK_TYPE_PREFIX) for _, t in pairs):
+        return {("detail-type",): [t for _, t in pairs]}
+    if any(v.count(TYPE_SEPARATOR) != 1 for v in values):
+        return None  # "a:event-type:b:event-type:c": which part is the source is unknown
+    sources = {s for s, _ in pairs}
+    if len(sources) != 1 or any(t.startswith(ZENDESK_TYPE_PREFIX) for _, t in pairs):
+        return None
+    return {("source",): [sources.pop()], ("detail-type",): [t for _, t in pairs]}
+
+
+def _fragment(condition: Mapping[str, Any]) -> Fragment | None:
+    field, operator, value = condition["field"], condition["operator"], condition.get("value")
+    if field == "type":
+        return _type_fragment([value]) if operator == IS else None
+    path = _bus_path(field)
+    if path is None:
+        return None
+    matchers: list[Any] | None = None
+    if operator == IS:
+        matchers = _exact(value)
+    elif operator == IS_NOT and isinstance(value, str):
+        matchers = [{"anything-but": value}]
+    elif operator in (GREATER_THAN, LESS_THAN):
+        bound = _number(value)
+        if bound is not None and abs(bound) <= EVENTBRIDGE_NUMERIC_LIMIT:
+            matchers = [{"numeric": [">" if operator == GREATER_THAN else "<", bound]}]
+    elif operator in (PRESENT, NOT_PRESENT):
+        matchers = [{"exists": operator == PRESENT}]
+    return {path: matchers} if matchers is not None else None
+
+
+def _any_fragment(conditions: Sequence[Mapping[str, Any]]) -> Fragment | None:
+    """An `any` group of `is` conditions on one field, as that field's list of values."""
+    fields = {c["field"] for c in conditions}
+    if len(fields) != 1 or any(c["operator"] != IS for c in conditions):
+        return None
+    field = fields.pop()
+    if field == "type":
+        return _type_fragment([c.get("value") for c in conditions])
+    path = _bus_path(field)
+    if path is None:
+        return None
+    matchers: list[Any] = []
+    for condition in conditions:
+        exact = _exact(condition.get("value"))
+        if exact is None:
+            return None
+        matchers += [m for m in exact if m not in matchers]
+    return {path: matchers}
+
+
+def _place(pattern: dict[str, Any], fragment: Fragment) -> bool:
+    """Add every path of `fragment` to `pattern`, or none of them if one is taken (a
+    path already constrained, or crossing a constrained leaf)."""
+    for path in fragment:
+        node: Any = pattern
+        for segment in path[:-1]:
+            node = node.get(segment, {})
+            if not isinstance(node, dict):
+                return False
+        if path[-1] in node:
+            return False
+    for path, matchers in fragment.items():
+        node = pattern
+        for segment in path[:-1]:
+            node = node.setdefault(segment, {})
+        node[path[-1]] = matchers
+    return True
+
+
+# ------------------------------------------------------------------ Liquid
+
+
+def _json_filter(value: object) -> str:
+    """`{{ x | json }}`: the value as JSON text (a string quoted and escaped)."""
+    if is_undefined(value):
+        return "null"
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+class _Environment(Environment):
+    # Bounds on what one template may cost the delivery function: output (characters),
+    # loop iterations and the size of assigned variables.
+    output_stream_limit = MAX_BODY_BYTES
+    loop_iteration_limit = 100_000
+    local_namespace_limit = MAX_BODY_BYTES
+
+
+_ENV = _Environment()  # STRICT mode: syntax errors raise; unknown variables render empty
+_ENV.filters["json"] = _json_filter
+_REFUSED_TAGS = ("include", "render")  # would need a template loader; there is none
+
+
+def validate_template(text: str, *, field: str = "body") -> None:
+    """Raise BadRequest naming `field` and the problem (with line and column) unless
+    `text` is a Liquid template Hookyard can render: valid syntax, known filters, no
+    include/render tags, less than 256 KB."""
+    if len(text.encode()) >= MAX_BODY_BYTES:
+        raise BadRequest(f"{field}: must be less than 256 KB")
+    try:
+        template = _parse(text)
+    except LiquidError as exc:
+        raise BadRequest(f"{field}: Liquid syntax error{_where(exc)}: {exc.message}") from None
+    analysis = template.analyze(include_partials=False)
+    for name, spans in analysis.filters.items():
+        if name not in _ENV.filters:
+            raise BadRequest(f"{field}: unknown Liquid filter {name!r}{_at(text, spans[0].index)}")
+    for name in _REFUSED_TAGS:
+        if name in analysis.tags:
+            raise BadRequest(f"{field}: the Liquid {name!r} tag is not supported")
+
+
+def liquid_context(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The variables a template sees: the body's fields, then the payload's (which win
+    on a clash: `detail.<name>` still reaches the body's)."""
+    detail = payload.get("detail")
+    return {**(detail if isinstance(detail, Mapping) else {}), **payload}
+
+
+def render_template(text: str, payload: Mapping[str, Any]) -> str:
+    """`text` rendered against `payload`; raises RenderError if it cannot be."""
+    try:
+        return _parse(text).render(**liquid_context(payload))
+    except LiquidError as exc:
+        raise RenderError(f"body: the Liquid template cannot be rendered{_where(exc)}: {exc.message}") from None
+
+
+@dataclass(frozen=True)
+class RenderedRequest:
+    """What to send: `body` (None: no body), its `content_type`, and `query`, the URL
+    parameters already urlencoded ("" for none; add them with `url_with_query`)."""
+
+    body: str | None
+    content_type: str | None
+    query: str = ""
+
+
+def render_request(
+    template: str, payload: Mapping[str, Any], request_format: RequestFormat | str, http_method: HttpMethod | str
+) -> RenderedRequest:
+    """The request a trigger action sends: `template` rendered against `payload`, then
+    encoded for the webhook's method and format (see the module docstring). Raises
+    RenderError for a template that cannot render or a result that cannot be sent."""
+    return encode_request(render_template(template, payload), request_format, http_method)
+
+
+def encode_request(text: str, request_format: RequestFormat | str, http_method: HttpMethod | str) -> RenderedRequest:
+    """Rendered text as the request for `http_method` and `request_format`; raises
+    RenderError when it is 256 KB or more, or not what the format needs."""
+    method, fmt = HttpMethod(http_method), RequestFormat(request_format)
+    if len(text.encode()) >= MAX_BODY_BYTES:
+        raise RenderError("body: the rendered body or parameters must be less than 256 KB")
+    if method in (HttpMethod.GET, HttpMethod.DELETE):
+        return RenderedRequest(body=None, content_type=None, query=_parameters(text))
+    if fmt is RequestFormat.FORM_ENCODED:
+        form = _parameters(text)
+        return RenderedRequest(body=form or None, content_type=content_type(fmt) if form else None)
+    if not text.strip():
+        return RenderedRequest(body=None, content_type=None)
+    if fmt is RequestFormat.JSON:
+        try:
+            json.loads(text, parse_constant=_no_constant)
+        except ValueError as exc:
+            raise RenderError(f"body: the rendered body is not valid JSON: {exc}") from None
+    return RenderedRequest(body=text, content_type=content_type(fmt))
+
+
+def url_with_query(url: str, query: str) -> str:
+    """`url` with urlencoded parameters appended (after its own query, if any)."""
+    if not query:
+        return url
+    base, hash_mark, fragment = url.partition("#")
+    separator = "&" if "?" in base else "?"
+    if base.endswith(("?", "&")):
+        separator = ""
+    return f"{base}{separator}{query}{hash_mark}{fragment}"
+
+
+@lru_cache(maxsize=256)
+def _parse(text: str) -> BoundTemplate:
+    # Deliveries render the same few templates over and over.
+    return _ENV.from_string(text)
+
+
+def _where(exc: LiquidError) -> str:
+    context = exc.context()
+    return f" at line {context[0]}, column {context[1] + 1}" if context else ""
+
+
+def _at(text: str, index: int) -> str:
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return f" at line {line}, column {column}"
+
+
+def _no_constant(name: str) -> Any:
+    # Python's json accepts NaN and Infinity; JSON (and receivers) do not.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _parameters(text: str) -> str:
+    """URL parameters from rendered text (JSON object, JSON [name, value] pairs, or a
+    query string), urlencoded."""
+    stripped = text.strip()
+    if not stripped:
+        return ""
+    if stripped[0] in "{[":
+        try:
+            data = json.loads(stripped, parse_constant=_no_constant)
+        except ValueError as exc:
+            raise RenderError(f"body: the rendered parameters look like JSON but are not valid JSON: {exc}") from None
+        return urlencode(_pairs(data))
+    # A query string: parsed and encoded again, so what goes on the wire is well-formed
+    # (a rendered space or "#" cannot break the URL).
+    return urlencode(parse_qsl(stripped.removeprefix("?"), keep_blank_values=True))
+
+
+def _pairs(data: Any) -> list[tuple[str, str]]:
+    if isinstance(data, dict):
+        pairs = []
+        for name, value in data.items():
+            values = value if isinstance(value, list) else [value]
+            pairs += [(name, _parameter_text(v)) for v in values]
+        return pairs
+    if isinstance(data, list) and all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in data):
+        return [(p[0], _parameter_text(p[1])) for p in data]
+    raise RenderError('body: URL parameters must be a JSON object, or an array of ["name", "value"] pairs')
+
+
+def _parameter_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,519 @@
+"""Trigger conditions, their EventBridge pattern, Liquid bodies and request encoding."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any, cast
+
+import pytest
+from moto.events.models import EventPattern
+
+from hookyard.errors import BadRequest
+from hookyard.webhooks.payload import build_payload
+from hookyard.webhooks.triggers import (
+    RenderedRequest,
+    RenderError,
+    compile_to_pattern,
+    encode_request,
+    evaluate,
+    render_request,
+    resolve,
+    url_with_query,
+    validate_template,
+)
+
+BODY: dict[str, Any] = {
+    "ticket": {
+        "id": 35436,
+        "status": "open",
+        "priority": "urgent",
+        "title": 'Printer "Bob" on fire',
+        "tags": ["vip", "printer"],
+        "score": 7.5,
+        "comments": [{"author": "ann"}, {"author": "bob"}],
+        "assignee": None,
+        "requester": {"name": "Sam", "email": "sam@example.com"},
+        "empty": [],
+        "flag": True,
+    },
+    "priority": "high",
+    "type": "incident",
+}
+DETAIL: dict[str, Any] = {
+    "account_id": 1,
+    "integration": "acme",
+    "webhook_uuid": "d339ba7f",
+    "event_id": "01JD5W3S7Y1Q9M8K4T6R2N0B3C",
+    "received_at": "2026-11-23T09:30:00.123Z",
+    "source_system": "slack",
+    "event_type": "ticket.NewReply",
+    "content_type": "application/json",
+    "headers": {},
+    "body": BODY,
+}
+PAYLOAD = build_payload(DETAIL)
+BASE = {"detail": {"account_id": [1]}}
+
+
+def cond(field: str, operator: str, value: Any = None) -> dict[str, Any]:
+    return {"field": field, "operator": operator, "value": value}
+
+
+def all_of(*conditions: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    return {"all": list(conditions), "any": []}
+
+
+def any_of(*conditions: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    return {"all": [], "any": list(conditions)}
+
+
+# ------------------------------------------------------------------ fields
+
+
+@pytest.mark.parametrize(
+    ("field", "found"),
+    [
+        ("ticket.status", ["open"]),  # a body field, as Zendesk placeholders name it
+        ("detail.ticket.status", ["open"]),  # the same, through the payload
+        ("priority", ["high"]),
+        ("type", ["slack:event-type:ticket.NewReply"]),  # payload fields come first
+        ("detail.type", ["incident"]),  # ... and the body's stays reachable
+        ("account_id", [1]),
+        ("event.meta.integration", ["acme"]),
+        ("ticket.comments.author", ["ann", "bob"]),  # every element of a list
+        ("ticket.tags.1", ["printer"]),  # a list index
+        ("ticket.requester.name", ["Sam"]),
+        ("ticket.nothing", []),
+        ("nothing.at.all", []),
+    ],
+)
+def test_a_field_resolves_against_the_payload_then_the_body(field: str, found: list[Any]) -> None:
+    assert resolve(PAYLOAD, field) == found
+
+
+# ------------------------------------------------------------------ operators
+
+
+@pytest.mark.parametrize(
+    ("condition", "holds"),
+    [
+        (cond("ticket.status", "is", "open"), True),
+        (cond("ticket.status", "is", "Open"), False),
+        (cond("ticket.id", "is", 35436), True),
+        (cond("ticket.id", "is", "35436"), False),  # JSON equality: a string is not a number
+        (cond("ticket.flag", "is", True), True),
+        (cond("ticket.flag", "is", 1), False),  # ... nor is a boolean
+        (cond("ticket.assignee", "is", None), True),
+        (cond("ticket.tags", "is", "vip"), True),  # a list matches when an element does
+        (cond("ticket.status", "is_not", "solved"), True),
+        (cond("ticket.status", "is_not", "open"), False),
+        (cond("ticket.missing", "is_not", "open"), False),  # as anything-but: needs the field
+        (cond("ticket.title", "includes", "on fire"), True),
+        (cond("ticket.title", "includes", "water"), False),
+        (cond("ticket.tags", "includes", "vip"), True),  # a list contains the element
+        (cond("ticket.tags", "includes", "vi"), False),  # ... not a part of one
+        (cond("ticket.title", "not_includes", "water"), True),
+        (cond("ticket.tags", "not_includes", "vip"), False),
+        (cond("ticket.missing", "not_includes", "x"), True),
+        (cond("ticket.score", "greater_than", 7), True),
+        (cond("ticket.score", "greater_than", "7.5"), False),
+        (cond("ticket.score", "less_than", "8"), True),  # a numeric string as the bound
+        (cond("ticket.status", "greater_than", 1), False),  # strings are not numbers
+        (cond("ticket.flag", "greater_than", 0), False),  # ... nor are booleans
+        (cond("ticket.status", "present"), True),
+        (cond("ticket.assignee", "present"), True),  # null is a value
+        (cond("ticket.tags", "present"), True),
+        (cond("ticket.empty", "present"), False),  # an empty list has no value
+        (cond("ticket.requester", "present"), False),  # an object is not a value
+        (cond("ticket.missing", "present"), False),
+        (cond("ticket.missing", "not_present"), True),
+        (cond("ticket.status", "not_present"), False),
+    ],
+)
+def test_each_operator_compares_as_documented(condition: dict[str, Any], holds: bool) -> None:
+    assert evaluate(all_of(condition), PAYLOAD) is holds
+
+
+def test_all_conditions_must_hold() -> None:
+    conditions = all_of(cond("ticket.status", "is", "open"), cond("priority", "is", "low"))
+
+    assert evaluate(conditions, PAYLOAD) is False
+
+
+def test_one_any_condition_is_enough_and_none_fails() -> None:
+    one = any_of(cond("ticket.status", "is", "new"), cond("ticket.status", "is", "open"))
+    none = any_of(cond("ticket.status", "is", "new"), cond("ticket.status", "is", "solved"))
+
+    assert evaluate(one, PAYLOAD) is True
+    assert evaluate(none, PAYLOAD) is False
+
+
+def test_all_and_any_together_need_every_all_and_one_any() -> None:
+    conditions = {
+        "all": [cond("ticket.priority", "is", "urgent")],
+        "any": [cond("ticket.status", "is", "new"), cond("ticket.tags", "includes", "vip")],
+    }
+
+    assert evaluate(conditions, PAYLOAD) is True
+
+
+@pytest.mark.parametrize("conditions", [None, {}, {"all": [], "any": []}])
+def test_no_conditions_hold_for_every_event(conditions: dict[str, Any] | None) -> None:
+    assert evaluate(conditions, PAYLOAD) is True
+
+
+@pytest.mark.parametrize(
+    ("conditions", "named"),
+    [
+        (all_of(cond("status", "changed", None)), "conditions.all[0].operator: 'changed' is not supported"),
+        (any_of(cond("status", "is", "a"), cond("", "is", "a")), "conditions.any[1].field"),
+        (all_of(cond("ticket..status", "is", "a")), "conditions.all[0].field"),
+        (all_of(cond("score", "greater_than", "high")), "conditions.all[0].value: expected a number"),
+        (all_of(cond("status", "is", ["a", "b"])), "conditions.all[0].value: expected a string, number"),
+        (all_of(cond("tags", "includes", None)), "conditions.all[0].value"),
+        ({"none": []}, "conditions: unknown key 'none'"),
+        ({"all": "status is open"}, "conditions.all: expected a list"),
+        ({"all": ["status is open"]}, "conditions.all[0]: expected an object"),
+        ({"all": [{"field": "a", "operator": "is", "value": 1, "extra": 2}]}, "conditions.all[0]: unknown key"),
+    ],
+)
+def test_malformed_conditions_are_refused_naming_the_condition(conditions: dict[str, Any], named: str) -> None:
+    with pytest.raises(BadRequest) as caught:
+        evaluate(conditions, PAYLOAD)
+
+    assert named in caught.value.detail
+
+
+# ------------------------------------------------------------------ compilation
+
+
+def test_conditions_eventbridge_can_express_go_into_the_pattern_on_the_body() -> None:
+    conditions = {
+        "all": [cond("priority", "is", "urgent")],
+        "any": [cond("status", "is", "open"), cond("status", "is", "new")],
+    }
+
+    pattern, residual = compile_to_pattern(conditions, BASE)
+
+    assert pattern == {"detail": {"account_id": [1], "body": {"priority": ["urgent"], "status": ["open", "new"]}}}
+    assert residual == {"all": [], "any": []}
+
+
+@pytest.mark.parametrize(
+    ("condition", "fragment"),
+    [
+        (cond("ticket.status", "is", "open"), {"detail": {"body": {"ticket": {"status": ["open"]}}}}),
+        (cond("detail.ticket.status", "is", "open"), {"detail": {"body": {"ticket": {"status": ["open"]}}}}),
+        (cond("ticket.flag", "is", False), {"detail": {"body": {"ticket": {"flag": [False]}}}}),
+        (cond("ticket.assignee", "is", None), {"detail": {"body": {"ticket": {"assignee": [None]}}}}),
+        (cond("ticket.id", "is", 5), {"detail": {"body": {"ticket": {"id": [{"numeric": ["=", 5]}]}}}}),
+        (cond("status", "is_not", "solved"), {"detail": {"body": {"status": [{"anything-but": "solved"}]}}}),
+        (cond("score", "greater_than", 3), {"detail": {"body": {"score": [{"numeric": [">", 3]}]}}}),
+        (cond("score", "less_than", "2.5"), {"detail": {"body": {"score": [{"numeric": ["<", 2.5]}]}}}),
+        (cond("assignee", "present"), {"detail": {"body": {"assignee": [{"exists": True}]}}}),
+        (cond("assignee", "not_present"), {"detail": {"body": {"assignee": [{"exists": False}]}}}),
+        (cond("id", "is", "01J"), {"detail": {"event_id": ["01J"]}}),
+        (cond("time", "is", "2026-11-23T09:30:00.123Z"), {"detail": {"received_at": ["2026-11-23T09:30:00.123Z"]}}),
+        (
+            cond("type", "is", "slack:event-type:ticket.NewReply"),
+            {"source": ["slack"], "detail-type": ["ticket.NewReply"]},
+        ),
+        (cond("type", "is", "zen:event-type:ticket.created"), {"detail-type": ["zen:event-type:ticket.created"]}),
+    ],
+)
+def test_each_expressible_condition_becomes_its_eventbridge_matcher(
+    condition: dict[str, Any], fragment: dict[str, Any]
+) -> None:
+    pattern, residual = compile_to_pattern(all_of(condition), {})
+
+    assert pattern == fragment
+    assert residual == {"all": [], "any": []}
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        cond("ticket.title", "includes", "fire"),
+        cond("ticket.tags", "not_includes", "vip"),
+        cond("subject", "is", "zen:inbound_webhook:x"),  # computed, not on the bus
+        cond("event.meta.integration", "is", "acme"),
+        cond("zendesk_event_version", "is", "2022-11-06"),
+        cond("detail", "present"),  # the whole body
+        cond("body", "is", "ping"),  # a text body is detail.body itself on the bus
+        cond("ticket.tags.0", "is", "vip"),  # list indexes
+        cond("type", "is_not", "slack:event-type:x"),
+        cond("type", "is", "no type at all"),
+        cond("type", "is", "a:event-type:b:event-type:c"),  # which part is the source?
+        cond("ticket.id", "is", 1e12),  # beyond EventBridge's numeric range
+        cond("score", "greater_than", -6e9),
+        cond("flag", "is_not", True),  # anything-but takes strings here
+        cond("score", "is", 0.5) | {"field": "account_id"},  # account_id is already in the base pattern
+    ],
+)
+def test_what_eventbridge_cannot_express_stays_residual(condition: dict[str, Any]) -> None:
+    pattern, residual = compile_to_pattern(all_of(condition), BASE)
+
+    assert pattern == BASE
+    assert residual == {"all": [condition], "any": []}
+
+
+def test_a_second_condition_on_a_field_already_in_the_pattern_stays_residual() -> None:
+    first, second = cond("score", "greater_than", 1), cond("score", "less_than", 9)
+
+    pattern, residual = compile_to_pattern(all_of(first, second), {})
+
+    assert pattern == {"detail": {"body": {"score": [{"numeric": [">", 1]}]}}}
+    assert residual == {"all": [second], "any": []}
+
+
+@pytest.mark.parametrize(
+    "any_conditions",
+    [
+        [cond("status", "is", "open"), cond("priority", "is", "urgent")],  # two fields
+        [cond("status", "is", "open"), cond("status", "is_not", "solved")],  # not only `is`
+        [cond("status", "is", "open"), cond("status", "includes", "pen")],
+        [cond("type", "is", "slack:event-type:a"), cond("type", "is", "jira:event-type:b")],  # two sources
+    ],
+)
+def test_an_any_group_eventbridge_cannot_express_stays_residual_as_a_whole(
+    any_conditions: list[dict[str, Any]],
+) -> None:
+    pattern, residual = compile_to_pattern(any_of(*any_conditions), BASE)
+
+    assert pattern == BASE
+    assert residual == {"all": [], "any": any_conditions}
+
+
+def test_an_any_group_of_types_from_one_source_becomes_one_list() -> None:
+    conditions = any_of(cond("type", "is", "slack:event-type:a"), cond("type", "is", "slack:event-type:b"))
+
+    pattern, _ = compile_to_pattern(conditions, {})
+
+    assert pattern == {"source": ["slack"], "detail-type": ["a", "b"]}
+
+
+def test_an_any_group_on_a_field_the_all_conditions_took_stays_residual() -> None:
+    conditions = {"all": [cond("status", "is_not", "closed")], "any": [cond("status", "is", "open")]}
+
+    pattern, residual = compile_to_pattern(conditions, {})
+
+    assert pattern == {"detail": {"body": {"status": [{"anything-but": "closed"}]}}}
+    assert residual == {"all": [], "any": [cond("status", "is", "open")]}
+
+
+def test_compiling_leaves_the_base_pattern_unchanged() -> None:
+    base = copy.deepcopy(BASE)
+
+    compile_to_pattern(all_of(cond("priority", "is", "urgent")), base)
+
+    assert base == BASE
+
+
+def test_compiling_malformed_conditions_is_refused() -> None:
+    with pytest.raises(BadRequest, match=r"conditions\.all\[0\]\.operator"):
+        compile_to_pattern(all_of(cond("status", "changed")), BASE)
+
+
+CONDITION_SETS = [
+    all_of(cond("ticket.status", "is", "open")),
+    all_of(cond("ticket.status", "is_not", "open")),
+    all_of(cond("ticket.status", "is_not", "solved"), cond("ticket.score", "greater_than", 5)),
+    all_of(cond("ticket.score", "less_than", 5)),
+    all_of(cond("ticket.tags", "is", "vip")),
+    all_of(cond("ticket.tags", "is_not", "vip")),
+    all_of(cond("ticket.assignee", "present")),
+    all_of(cond("ticket.assignee", "not_present")),
+    all_of(cond("ticket.title", "includes", "fire"), cond("ticket.status", "is", "open")),
+    all_of(cond("type", "is", "slack:event-type:ticket.NewReply")),
+    all_of(cond("type", "is", "zen:event-type:ticket.created")),
+    any_of(cond("ticket.status", "is", "new"), cond("ticket.status", "is", "open")),
+    any_of(cond("ticket.status", "is", "new"), cond("ticket.tags", "includes", "vip")),
+    {"all": [cond("ticket.score", "greater_than", 1)], "any": [cond("priority", "is", "high"), cond("id", "is", "x")]},
+]
+EVENT_BODIES: list[Any] = [
+    BODY,
+    {"ticket": {"status": "new", "score": 2, "tags": ["vip"], "assignee": "ann", "title": "Fire!"}},
+    {"ticket": {"status": "solved", "score": 9, "tags": ["a", "b"], "title": "on fire"}},
+    {"ticket": {"status": "open", "tags": "vip", "score": "9"}},
+    {"priority": "high"},
+    "plain text body",
+    None,
+]
+SOURCES = [("slack", "ticket.NewReply"), ("support", "zen:event-type:ticket.created"), ("jira", "issue.created")]
+
+
+@pytest.mark.parametrize("conditions", CONDITION_SETS)
+def test_pattern_and_residual_together_decide_exactly_as_the_conditions(conditions: dict[str, Any]) -> None:
+    # moto's pattern matcher stands in for EventBridge (these events avoid the corners
+    # where moto and EventBridge differ, such as exists on an empty list).
+    pattern, residual = compile_to_pattern(conditions, BASE)
+    matcher = EventPattern.load(json.dumps(pattern))
+
+    for body in EVENT_BODIES:
+        for source, detail_type in SOURCES:
+            for account_id in (1, 2):
+                detail = {
+                    **DETAIL,
+                    "account_id": account_id,
+                    "source_system": source,
+                    "event_type": detail_type,
+                    "body": body,
+                }
+                event: dict[str, Any] = {"source": source, "detail-type": detail_type, "detail": detail}
+                payload = build_payload(event)
+                expected = account_id == 1 and evaluate(conditions, payload)
+
+                fired = matcher.matches_event(cast(Any, event)) and evaluate(residual, payload)
+
+                assert fired is expected, (body, source, account_id)
+
+
+# ------------------------------------------------------------------ Liquid
+
+
+ZENDESK_STYLE_BODY = """{
+  "ticket_id": "{{ticket.id}}",
+  "subject": {{ ticket.title | json }},
+  "status": "{{ticket.status}}",
+  "tags": {{ ticket.tags | json }},
+  "requester": {"name": "{{ticket.requester.name}}", "email": "{{ticket.requester.email}}"},
+  "assignee": "{{ticket.assignee.name}}",
+  "event": "{{type}}",
+  "body_type": "{{detail.type}}"
+}"""
+
+
+def test_a_valid_template_passes_validation() -> None:
+    validate_template(ZENDESK_STYLE_BODY)
+    validate_template("{% for tag in ticket.tags %}{{ tag | upcase }} {% endfor %}")
+
+
+@pytest.mark.parametrize(
+    ("template", "problem"),
+    [
+        ("{% if %}", "body: Liquid syntax error at line 1, column 4: missing expression"),
+        ('{"a": "{{ ticket.id }"}', "body: Liquid syntax error"),
+        ("{% for x in y %}no end", "body: Liquid syntax error"),
+        ("line one\n  {{ ticket.id | shout }}", "body: unknown Liquid filter 'shout' at line 2, column 18"),
+        ("{% include 'other' %}", "body: the Liquid 'include' tag is not supported"),
+        ("{% render 'other' %}", "body: the Liquid 'render' tag is not supported"),
+        ("x" * 256 * 1024, "body: must be less than 256 KB"),
+    ],
+)
+def test_an_invalid_template_is_refused_at_save_time_naming_the_problem(template: str, problem: str) -> None:
+    with pytest.raises(BadRequest) as caught:
+        validate_template(template)
+
+    assert caught.value.detail.startswith(problem)
+
+
+def test_validation_names_the_field_it_is_given() -> None:
+    with pytest.raises(BadRequest, match=r"^actions\[0\]\.value: Liquid syntax error"):
+        validate_template("{% if %}", field="actions[0].value")
+
+
+def test_placeholders_resolve_against_the_body_and_the_payload_and_unknown_ones_render_empty() -> None:
+    rendered = render_request(ZENDESK_STYLE_BODY, PAYLOAD, "json", "POST")
+
+    assert rendered.content_type == "application/json"
+    assert rendered.body is not None
+    assert json.loads(rendered.body) == {
+        "ticket_id": "35436",
+        "subject": 'Printer "Bob" on fire',
+        "status": "open",
+        "tags": ["vip", "printer"],
+        "requester": {"name": "Sam", "email": "sam@example.com"},
+        "assignee": "",
+        "event": "slack:event-type:ticket.NewReply",
+        "body_type": "incident",
+    }
+
+
+def test_a_placeholder_with_quotes_breaks_json_unless_it_uses_the_json_filter() -> None:
+    with pytest.raises(RenderError, match="the rendered body is not valid JSON"):
+        render_request('{"subject": "{{ticket.title}}"}', PAYLOAD, "json", "POST")
+
+
+def test_a_template_that_renders_too_much_is_stopped() -> None:
+    template = "{% for i in (1..100000) %}" + "x" * 64 + "{% endfor %}"
+
+    with pytest.raises(RenderError, match="cannot be rendered"):
+        render_request(template, PAYLOAD, "xml", "POST")
+
+
+# ------------------------------------------------------------------ encoding
+
+
+def test_a_json_body_is_sent_as_rendered() -> None:
+    text = '{\n  "a": 1\n}'
+
+    assert encode_request(text, "json", "PUT") == RenderedRequest(body=text, content_type="application/json")
+
+
+@pytest.mark.parametrize("text", ["{", "not json", '{"a": NaN}', '{"a": 1} trailing'])
+def test_a_json_body_that_is_not_json_is_a_clear_error(text: str) -> None:
+    with pytest.raises(RenderError, match="body: the rendered body is not valid JSON"):
+        encode_request(text, "json", "POST")
+
+
+def test_an_xml_body_is_sent_as_is() -> None:
+    text = "<ticket><id>1</id></ticket>"
+
+    assert encode_request(text, "xml", "PATCH") == RenderedRequest(body=text, content_type="application/xml")
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
+@pytest.mark.parametrize("request_format", ["json", "xml", "form_encoded"])
+def test_a_blank_rendering_sends_no_body(method: str, request_format: str) -> None:
+    assert encode_request(" \n ", request_format, method) == RenderedRequest(body=None, content_type=None)
+
+
+@pytest.mark.parametrize(
+    ("text", "encoded"),
+    [
+        ('{"name": "Sam Smith", "n": 5, "ok": true, "none": null}', "name=Sam+Smith&n=5&ok=true&none="),
+        ('{"tag": ["a", "b"]}', "tag=a&tag=b"),
+        ('{"obj": {"a": 1}}', "obj=%7B%22a%22%3A1%7D"),
+        ('[["a", "1"], ["a", "2"], ["b", "x&y"]]', "a=1&a=2&b=x%26y"),
+        ("a=1&b=two words&c=", "a=1&b=two+words&c="),
+        ("?a=%2B1", "a=%2B1"),
+    ],
+)
+def test_form_encoded_parameters_are_urlencoded_into_the_body(text: str, encoded: str) -> None:
+    expected = RenderedRequest(body=encoded, content_type="application/x-www-form-urlencoded")
+
+    assert encode_request(text, "form_encoded", "POST") == expected
+
+
+@pytest.mark.parametrize("text", ['{"a": ', "[1, 2]", '[["a"]]', '[[1, "a"]]'])
+def test_parameters_that_are_neither_an_object_pairs_nor_a_query_string_are_a_clear_error(text: str) -> None:
+    with pytest.raises(RenderError, match="body: "):
+        encode_request(text, "form_encoded", "POST")
+
+
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+@pytest.mark.parametrize("request_format", ["json", "xml", "form_encoded"])
+def test_get_and_delete_send_the_parameters_in_the_query_string_and_no_body(method: str, request_format: str) -> None:
+    rendered = render_request('{"ticket": "{{ticket.id}}", "q": "a b#c"}', PAYLOAD, request_format, method)
+
+    assert rendered == RenderedRequest(body=None, content_type=None, query="ticket=35436&q=a+b%23c")
+
+
+def test_a_rendered_body_of_256_kb_or_more_is_refused() -> None:
+    with pytest.raises(RenderError, match="less than 256 KB"):
+        encode_request('"' + "x" * (256 * 1024) + '"', "json", "POST")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://h.example/hook", "https://h.example/hook?a=1"),
+        ("https://h.example/hook?k=v", "https://h.example/hook?k=v&a=1"),
+        ("https://h.example/hook?", "https://h.example/hook?a=1"),
+        ("https://h.example/hook#frag", "https://h.example/hook?a=1#frag"),
+    ],
+)
+def test_parameters_are_appended_to_the_endpoints_own_query(url: str, expected: str) -> None:
+    assert url_with_query(url, "a=1") == expected
+    assert url_with_query(url, "") == url
