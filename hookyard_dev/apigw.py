@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from hookyard_dev.runtime import FunctionRuntime
 from hookyard_dev.template import ACCOUNT, REGION, ApiRoute, Authorizer, Template
@@ -60,10 +60,17 @@ class Gateway:
 
     # ------------------------------------------------------------ routing
     def match(self, method: str, path: str) -> tuple[ApiRoute | None, dict[str, str]]:
+        """As API Gateway: the most specific resource whose path matches, then its method.
+        A resource without that method is not found; no less specific resource is tried."""
         for route in self.routes:
             found = route.pattern.match(path)
-            if found is not None and route.method in (method, "ANY"):
-                return route, found.groupdict()
+            if found is None:
+                continue
+            for candidate in self.routes:
+                if candidate.path == route.path and candidate.method in (method, "ANY"):
+                    # API Gateway hands path parameters over decoded.
+                    return candidate, {k: unquote(v) for k, v in found.groupdict().items()}
+            return None, {}
         return None, {}
 
     def gateway_response(self, kind: str, default_status: int, default_body: str) -> HttpResponse:

@@ -74,6 +74,7 @@ def dev(args: argparse.Namespace) -> int:
     operator_token = args.operator_token or "op_dev_" + secrets.token_urlsafe(24)
     stack = start_stack(args.template, operator_token, aws_port=args.aws_port)
     account_id = seed_account(token)
+    stack.start_pollers()
     server = make_server(args.host, args.port, stack.gateway)
     host, port = server.server_address[:2]
     base = f"http://{host!s}:{port}"

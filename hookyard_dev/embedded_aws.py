@@ -4,6 +4,7 @@ template's tables, buses and queues created in it."""
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import boto3
@@ -26,6 +27,7 @@ class EmbeddedAws:
 
     def start(self) -> str:
         self._server.start()
+        serialise_requests(self._server._server)  # type: ignore[attr-defined]
         host, port = self._server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
         return self.endpoint
@@ -43,8 +45,24 @@ class EmbeddedAws:
         )
 
 
-def provision(template: Template, client: Any) -> dict[str, str]:
-    """Create the template's tables, buses and queues; returns queue logical id -> URL."""
+def serialise_requests(server: Any) -> None:
+    """moto's backends are not thread-safe (a transaction deep-copies a table while
+    another thread writes to it). AWS is, and our handlers call it from several threads
+    (the delivery function sends a batch concurrently), so the embedded AWS answers one
+    request at a time. The handlers' own work, outbound HTTP included, stays concurrent."""
+    lock = threading.Lock()
+    app = server.app
+
+    def locked(environ: Any, start_response: Any) -> Any:
+        with lock:
+            return list(app(environ, start_response))
+
+    server.app = locked
+
+
+def provision(template: Template, client: Any) -> None:
+    """Create the template's tables, buses, queues and KMS keys, and record what was
+    created on the template, so !Ref to a queue or key resolves to it."""
     dynamodb = client("dynamodb")
     for spec in template.table_definitions():
         dynamodb.create_table(**spec)
@@ -78,4 +96,7 @@ def provision(template: Template, client: Any) -> dict[str, str]:
         urls[logical_id] = sqs.create_queue(QueueName=template.physical_name(logical_id), Attributes=attributes)[
             "QueueUrl"
         ]
-    return urls
+    template.queue_urls = urls
+    kms = client("kms")
+    for logical_id in template.kms_keys():
+        template.physical_ids[logical_id] = kms.create_key(Description=logical_id)["KeyMetadata"]["KeyId"]

@@ -103,8 +103,10 @@ class Template:
     path: Path
     doc: dict[str, Any]
     parameters: dict[str, str] = field(default_factory=dict)
-    # Filled in by whoever creates the queues, so !Ref Queue resolves to the real URL.
+    # Filled in by whoever creates the resources, so !Ref resolves to what was created
+    # (a queue's URL, a KMS key's id).
     queue_urls: dict[str, str] = field(default_factory=dict)
+    physical_ids: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | Path = "template.yaml", parameters: dict[str, str] | None = None) -> Template:
@@ -136,11 +138,12 @@ class Template:
 
     def arn(self, logical_id: str) -> str:
         kind = self.resources[logical_id]["Type"]
-        name = self.physical_name(logical_id)
+        name = self.physical_ids.get(logical_id) or self.physical_name(logical_id)
         return {
             "AWS::DynamoDB::Table": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}",
             "AWS::Events::EventBus": f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{name}",
             "AWS::SQS::Queue": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}",
+            "AWS::KMS::Key": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{name}",
             "AWS::Serverless::Function": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}",
         }.get(kind, f"arn:aws:hookyard-dev:{REGION}:{ACCOUNT}:{name}")
 
@@ -158,6 +161,8 @@ class Template:
             return pseudo[name]
         if name not in self.resources:
             raise KeyError(f"!Ref {name}: no such parameter or resource (and no default)")
+        if name in self.physical_ids:
+            return self.physical_ids[name]
         if self.resources[name]["Type"] == "AWS::SQS::Queue":
             return (
                 self.queue_urls.get(name) or f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{self.physical_name(name)}"
@@ -313,6 +318,9 @@ class Template:
     def queues(self) -> dict[str, dict[str, Any]]:
         """Queue logical id -> resolved properties."""
         return {lid: self.resolve(res.get("Properties", {})) for lid, res in self.of_type("AWS::SQS::Queue").items()}
+
+    def kms_keys(self) -> list[str]:
+        return list(self.of_type("AWS::KMS::Key"))
 
     def layer_dirs(self) -> list[Path]:
         return [

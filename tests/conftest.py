@@ -23,9 +23,6 @@ def load_event(name: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def template() -> Template:
-    import hashlib
+    from hookyard_dev.stack import operator_parameters
 
-    return Template.load(
-        ROOT / "template.yaml",
-        parameters={"OperatorTokenSha256": hashlib.sha256(OPERATOR_TOKEN.encode()).hexdigest()},
-    )
+    return Template.load(ROOT / "template.yaml", parameters=operator_parameters(OPERATOR_TOKEN))

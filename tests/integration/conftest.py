@@ -6,18 +6,22 @@ from __future__ import annotations
 import base64
 import json
 import os
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
+from moto.core.botocore_stubber import BotocoreStubber
 
 from hookyard import aws
 from hookyard.config import get_settings
+from hookyard_dev.embedded_aws import provision
 from hookyard_dev.runtime import LambdaContext, function_environment
+from hookyard_dev.stack import operator_parameters
 from hookyard_dev.template import REGION, Template
-from tests.conftest import load_event
+from tests.conftest import OPERATOR_TOKEN, ROOT, load_event
 
 SAMPLE_TOKEN = "OPwn17vlTjI_c8_IfmRBAcAyx_X4Hx2r5Iy95Pje64-s"
 SAMPLE_USER = "SkkCyESWf8ASuzKW"
@@ -25,27 +29,36 @@ SAMPLE_PASSWORD = "sample-password-not-a-secret"  # what events/ingest/*.json se
 
 
 @pytest.fixture
-def aws_env(template: Template, monkeypatch: pytest.MonkeyPatch) -> Iterator[Template]:
-    """moto with the template's tables and bus, and the functions' environment."""
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Template]:
+    """moto with the template's tables, bus, queues and keys, created by the same code as
+    `hookyard dev`, and the functions' environment."""
     for name, value in {
         "AWS_DEFAULT_REGION": REGION,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
-        **function_environment(template),
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    template = Template.load(ROOT / "template.yaml", parameters=operator_parameters(OPERATOR_TOKEN))
+    # moto's backends are not thread-safe; AWS is. Handlers that call AWS from several
+    # threads (the delivery function) get one moto call at a time, as hookyard dev does.
+    lock = threading.RLock()
+    call = BotocoreStubber.__call__
+    monkeypatch.setattr(BotocoreStubber, "__call__", lambda self, *a, **k: _locked(lock, call, self, *a, **k))
     with mock_aws():
+        provision(template, lambda service: boto3.client(service, region_name=REGION))
+        for name, value in function_environment(template).items():
+            monkeypatch.setenv(name, value)
         aws.reset_clients()
         get_settings.cache_clear()
-        ddb = boto3.client("dynamodb", region_name=REGION)
-        for spec in template.table_definitions():
-            ddb.create_table(**spec)
-        for bus in template.event_buses():
-            boto3.client("events", region_name=REGION).create_event_bus(Name=bus)
         yield template
     aws.reset_clients()
     get_settings.cache_clear()
+
+
+def _locked(lock: Any, call: Any, *args: Any, **kwargs: Any) -> Any:
+    with lock:
+        return call(*args, **kwargs)
 
 
 def invoke(handler: Any, event: dict[str, Any], name: str = "test") -> dict[str, Any]:

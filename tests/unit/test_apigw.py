@@ -46,14 +46,23 @@ def test_match_prefers_the_static_ingest_route_for_post(gateway: Gateway) -> Non
     assert params == {"token": "abc123"}
 
 
-def test_match_sends_other_methods_on_an_ingest_looking_path_to_the_webhook_route(gateway: Gateway) -> None:
+def test_match_sends_a_verification_get_on_the_ingest_path_to_ingest(gateway: Gateway) -> None:
     # When
     route, params = gateway.match("GET", f"{BASE}/ingest/abc123")
 
     # Then
     assert route is not None
-    assert route.path == f"{BASE}/{{integration}}/{{uuid}}"
-    assert params == {"integration": "ingest", "uuid": "abc123"}
+    assert route.function_id == "IngestFunction"
+    assert params == {"token": "abc123"}
+
+
+def test_match_does_not_fall_back_to_a_less_specific_resource(gateway: Gateway) -> None:
+    # Given the ingest resource, which has no DELETE (API Gateway picks the resource first)
+    # When
+    route, _ = gateway.match("DELETE", f"{BASE}/ingest/abc123")
+
+    # Then
+    assert route is None
 
 
 def test_match_returns_the_path_parameters_of_a_dynamic_route(gateway: Gateway) -> None:

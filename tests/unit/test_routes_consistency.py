@@ -10,7 +10,7 @@ import pytest
 
 from hookyard_dev.template import Template
 
-RESOLVER_FUNCTIONS = ("AccountsApiFunction", "InboundWebhooksApiFunction")
+RESOLVER_FUNCTIONS = ("AccountsApiFunction", "InboundWebhooksApiFunction", "RegistryApiFunction", "WebhooksApiFunction")
 FUNCTIONS_WITHOUT_RESOLVER = ("IngestFunction",)
 
 

@@ -14,7 +14,10 @@ OPEN_ROUTES = {
     ("GET", "/api/health"),
     ("GET", "/api/admin/swagger"),
     ("GET", "/api/services/zis/inbound_webhooks/swagger"),
+    ("GET", "/api/services/zis/registry/swagger"),
+    ("GET", "/api/v2/swagger"),
     ("POST", INGEST_PATH),
+    ("GET", INGEST_PATH),  # the endpoint verification handshake
 }
 MANAGEMENT_ROUTES = {
     ("POST", "/api/admin/accounts"),
@@ -94,7 +97,7 @@ def test_authorizer_function_environment_has_the_operator_hash_parameter(templat
 
 def test_ingest_route_has_no_authorizer(template: Template) -> None:
     # When
-    (route,) = [r for r in template.api.routes if r.path == INGEST_PATH]
+    (route,) = [r for r in template.api.routes if r.path == INGEST_PATH and r.method == "POST"]
 
     # Then
     assert route.method == "POST"
@@ -142,7 +145,7 @@ def test_gateway_responses_carry_their_status_and_body(template: Template) -> No
 
 def test_route_pattern_captures_path_parameters(template: Template) -> None:
     # Given
-    (route,) = [r for r in template.api.routes if r.path == INGEST_PATH]
+    (route,) = [r for r in template.api.routes if r.path == INGEST_PATH and r.method == "POST"]
 
     # When
     found = route.pattern.match("/api/services/zis/inbound_webhooks/generic/ingest/abc-_123")
@@ -154,7 +157,7 @@ def test_route_pattern_captures_path_parameters(template: Template) -> None:
 
 def test_route_pattern_does_not_span_path_segments(template: Template) -> None:
     # Given
-    (route,) = [r for r in template.api.routes if r.path == INGEST_PATH]
+    (route,) = [r for r in template.api.routes if r.path == INGEST_PATH and r.method == "POST"]
 
     # When / Then
     assert route.pattern.match("/api/services/zis/inbound_webhooks/generic/ingest/a/b") is None

@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from enum import StrEnum
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -27,9 +27,10 @@ class ErrorStyle(StrEnum):
 
 def error_body(style: ErrorStyle, error: HookyardError | Sequence[HookyardError]) -> dict[str, Any]:
     errors = [error] if isinstance(error, HookyardError) else list(error)
+    problems = [(e, detail) for e in errors for detail in e.details()]  # one error object per problem
     if style is ErrorStyle.ZIS:
-        return {"errors": [{"code": e.code, "detail": e.detail, "status": str(e.status)} for e in errors]}
-    return {"errors": [{"code": e.title, "title": HTTPStatus(e.status).phrase, "detail": e.detail} for e in errors]}
+        return {"errors": [{"code": e.code, "detail": d, "status": str(e.status)} for e, d in problems]}
+    return {"errors": [{"code": e.title, "title": HTTPStatus(e.status).phrase, "detail": d} for e, d in problems]}
 
 
 def error_response(style: ErrorStyle, error: HookyardError | Sequence[HookyardError]) -> Response[str]:
@@ -111,11 +112,18 @@ def as_json_request(event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-def authorizer_context(app: APIGatewayRestResolver) -> dict[str, Any]:
+class HasEvent(Protocol):
+    """A resolver or a router: both expose the current event."""
+
+    @property
+    def current_event(self) -> Any: ...
+
+
+def authorizer_context(app: HasEvent) -> dict[str, Any]:
     return app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
 
 
-def caller_account_id(app: APIGatewayRestResolver) -> int:
+def caller_account_id(app: HasEvent) -> int:
     """The account the bearer token belongs to, as the authorizer resolved it."""
     raw = authorizer_context(app).get("account_id")
     try:
@@ -124,7 +132,7 @@ def caller_account_id(app: APIGatewayRestResolver) -> int:
         raise Unauthorized("Authentication failed") from None
 
 
-def require_operator(app: APIGatewayRestResolver) -> None:
+def require_operator(app: HasEvent) -> None:
     if authorizer_context(app).get("role") != "operator":
         raise Unauthorized("operator token required")
 

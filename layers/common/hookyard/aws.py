@@ -16,6 +16,7 @@ from botocore.config import Config
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_kms import KMSClient
     from mypy_boto3_sqs import SQSClient
 
 # Short timeouts and few retries: a Lambda behind API Gateway has 29 s at most, and a
@@ -49,6 +50,10 @@ def dynamodb() -> DynamoDBClient:
 
 def events() -> EventBridgeClient:
     return _client("events")  # type: ignore[no-any-return]
+
+
+def kms() -> KMSClient:
+    return _client("kms")  # type: ignore[no-any-return]
 
 
 def sqs() -> SQSClient:

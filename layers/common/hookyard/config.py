@@ -43,3 +43,31 @@ def load[T: BaseModel](model: type[T], environ: dict[str, Any] | None = None) ->
 def get_settings[T: BaseModel](model: type[T]) -> T:
     """The settings of this function, read on first use and cached for the container."""
     return load(model)
+
+
+class SecretsSettings(_EnvModel):
+    secrets_key_id: str = Field(alias="SECRETS_KEY_ID", min_length=1)
+
+
+class RegistrySettings(ApiSettings, SecretsSettings):
+    activity_table: str = Field(alias="ACTIVITY_TABLE_NAME", min_length=1)
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
+    flow_queue_arn: str = Field(alias="FLOW_QUEUE_ARN", min_length=1)
+
+
+class OutboundSettings(_EnvModel):
+    allow_cidrs: str = Field(alias="OUTBOUND_ALLOW_CIDRS", default="")
+
+
+class FlowRunnerSettings(TableSettings, SecretsSettings, OutboundSettings):
+    activity_table: str = Field(alias="ACTIVITY_TABLE_NAME", min_length=1)
+    flow_queue_url: str = Field(alias="FLOW_QUEUE_URL", min_length=1)
+    retention_days: int = Field(alias="ACTIVITY_RETENTION_DAYS", default=7, gt=0)
+
+
+class DeliverySettings(TableSettings, SecretsSettings, OutboundSettings):
+    activity_table: str = Field(alias="ACTIVITY_TABLE_NAME", min_length=1)
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
+    delivery_queue_url: str = Field(alias="DELIVERY_QUEUE_URL", min_length=1)
+    retention_days: int = Field(alias="ACTIVITY_RETENTION_DAYS", default=7, gt=0)
+    invocations_per_minute: int = Field(alias="INVOCATIONS_PER_MINUTE", default=60, gt=0)

@@ -14,6 +14,10 @@ class HookyardError(Exception):
         super().__init__(detail)
         self.detail = detail
 
+    def details(self) -> list[str]:
+        """One entry per problem; an API answers each as its own error object."""
+        return [self.detail]
+
 
 class BadRequest(HookyardError):
     status, code, title = 400, "1010", "InvalidInput"

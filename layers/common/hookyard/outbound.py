@@ -198,6 +198,9 @@ class OutboundClient:
                 chunks.append(chunk)
                 size += len(chunk)
             response.release_conn()
+        except urllib3.exceptions.NewConnectionError as exc:
+            # Checked first: urllib3 2 makes it a subclass of ConnectTimeoutError.
+            raise ConnectionFailed(f"connection to {target.host} failed: {type(exc).__name__}") from exc
         except (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.ReadTimeoutError) as exc:
             raise OutboundTimeout(f"no answer within {read_timeout:g} s") from exc
         except urllib3.exceptions.HTTPError as exc:

@@ -1,0 +1,114 @@
+"""Lambda's SQS event source mapping, for `hookyard dev`: long-poll a queue, hand the
+function a batch in Lambda's SQS event shape, and delete what it processed.
+
+As on AWS: with `ReportBatchItemFailures` only the listed messages stay on the queue;
+a function error leaves the whole batch to reappear after the visibility timeout; the
+queue's redrive policy (enforced by the embedded SQS) moves a message to its DLQ after
+maxReceiveCount receives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from typing import Any
+
+from hookyard_dev.runtime import FunctionRuntime
+from hookyard_dev.template import REGION, SqsMapping
+
+log = logging.getLogger("hookyard.dev")
+IDLE_PAUSE_SECONDS = 0.2
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
+    records = []
+    for message in messages:
+        attributes = message.get("Attributes", {})
+        records.append(
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": {
+                    "ApproximateReceiveCount": attributes.get("ApproximateReceiveCount", "1"),
+                    "SentTimestamp": attributes.get("SentTimestamp", "0"),
+                    "SenderId": attributes.get("SenderId", "hookyard-dev"),
+                    "ApproximateFirstReceiveTimestamp": attributes.get("ApproximateFirstReceiveTimestamp", "0"),
+                },
+                "messageAttributes": {
+                    name: {
+                        "stringValue": value.get("StringValue"),
+                        "binaryValue": value.get("BinaryValue"),
+                        "stringListValues": [],
+                        "binaryListValues": [],
+                        "dataType": value["DataType"],
+                    }
+                    for name, value in message.get("MessageAttributes", {}).items()
+                },
+                "md5OfBody": message.get("MD5OfBody") or hashlib.md5(message["Body"].encode()).hexdigest(),  # noqa: S324 - SQS's own checksum
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": REGION,
+            }
+        )
+    return {"Records": records}
+
+
+class QueuePoller:
+    """One event source mapping: a thread that polls `queue_url` for `runtime`."""
+
+    def __init__(self, sqs: Any, mapping: SqsMapping, queue_url: str, queue_arn: str, runtime: FunctionRuntime) -> None:
+        self.sqs = sqs
+        self.mapping = mapping
+        self.queue_url = queue_url
+        self.queue_arn = queue_arn
+        self.runtime = runtime
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"poll-{mapping.queue_id}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _loop(self) -> None:
+        # Short polls with a pause between empty ones: a long poll would hold the embedded
+        # AWS (which answers one request at a time) for its whole wait.
+        while not self._stop.is_set():
+            try:
+                if not self.poll_once(wait_seconds=0):
+                    self._stop.wait(IDLE_PAUSE_SECONDS)
+            except Exception:
+                log.exception("polling %s failed", self.mapping.queue_id)
+                self._stop.wait(1)
+
+    def poll_once(self, wait_seconds: int = 0) -> int:
+        """Receive one batch and run the function on it; returns the batch size."""
+        received = self.sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=min(self.mapping.batch_size, 10),
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages = received.get("Messages", [])
+        if not messages:
+            return 0
+        try:
+            result = self.runtime.invoke(sqs_event(messages, self.queue_arn))
+        except Exception:
+            # As Lambda: the batch stays; each message reappears after its visibility timeout.
+            log.exception("%s failed on a batch of %d", self.mapping.function_id, len(messages))
+            return len(messages)
+        failed: set[str] = set()
+        if self.mapping.report_failures and isinstance(result, dict):
+            failed = {item["itemIdentifier"] for item in result.get("batchItemFailures") or []}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
+        return len(messages)
