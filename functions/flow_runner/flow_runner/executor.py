@@ -1,0 +1,141 @@
+"""Actions for the flow engine: a bundle's ZIS::Action::Http through its connection and
+the guarded outbound client, and ZIS's built-ins (Jq, LoadConfig, PatchConfig).
+
+Each completed call's result is recorded under its call key before it is returned, and
+a call whose key was recorded in an earlier run of the same attempt is answered from
+the record: a redelivered message does not repeat an action that already happened.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from hookyard.dal.activity import ActivityRepository
+from hookyard.dal.configs import ConfigsRepository
+from hookyard.dal.connections import ConnectionsRepository
+from hookyard.errors import HookyardError, NotFound
+from hookyard.flows import engine
+from hookyard.flows.actions import BuiltinActions, http_request
+from hookyard.outbound import OutboundClient, OutboundError
+
+HTTP_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass
+class _ConfigStore:
+    """ZIS config storage of one integration, as the built-in actions need it."""
+
+    repo: ConfigsRepository
+    account_id: int
+    integration: str
+
+    def get(self, scope: str) -> dict[str, Any] | None:
+        try:
+            return self.repo.get(self.account_id, self.integration, scope)
+        except HookyardError as exc:
+            raise engine.ActionError("States.Runtime", exc.detail) from None
+
+    def patch(self, scope: str, partial: dict[str, Any]) -> dict[str, Any]:
+        # A config the store refuses (too large, bad scope) fails the action, not the message.
+        try:
+            return self.repo.patch(self.account_id, self.integration, scope, partial)
+        except HookyardError as exc:
+            raise engine.ActionError("States.Runtime", exc.detail) from None
+
+
+@dataclass
+class ActionExecutor:
+    account_id: int
+    integration: str
+    execution_id: str
+    attempt: int
+    actions: dict[str, Any]  # action name -> ZIS::Action::Http definition
+    recorded: dict[str, Any]
+    activity: ActivityRepository
+    connections: ConnectionsRepository
+    configs: ConfigsRepository
+    client: OutboundClient
+
+    def __post_init__(self) -> None:
+        self.builtins = BuiltinActions(_ConfigStore(self.configs, self.account_id, self.integration))
+
+    def call(self, step_key: str, action_name: str, parameters: Any) -> Any:
+        call_key = f"{self.attempt}:{step_key}"
+        if call_key in self.recorded:
+            return self.recorded[call_key]
+        result = self._execute(action_name, parameters)
+        self.activity.record_call(self.account_id, self.execution_id, call_key, result)
+        return result
+
+    def _execute(self, action_name: str, parameters: Any) -> Any:
+        if self.builtins.handles(action_name):
+            return self.builtins.call(action_name, parameters)
+        prefix = f"zis:{self.integration}:action:"
+        name = action_name.removeprefix(prefix)
+        if not action_name.startswith(prefix) or name not in self.actions:
+            raise engine.ActionError("States.Runtime", f"unknown action {action_name}")
+        request = http_request(self.actions[name], parameters)
+        headers = dict(request.headers)
+        url = request.url
+        if request.connection_name:
+            try:
+                connection = self.connections.resolve(self.account_id, self.integration, request.connection_name)
+            except NotFound:
+                raise engine.ActionError(
+                    "States.Runtime", f"connection {request.connection_name} does not exist"
+                ) from None
+            url = url if url else connection.base_url.rstrip("/") + "/" + (request.path or "").lstrip("/")
+            if not connection.allows(url):
+                raise engine.ActionError(
+                    "States.Runtime", f"{url} is outside connection {request.connection_name}'s allowed domain"
+                )
+            headers.update(connection.auth_headers())
+        if not url:
+            raise engine.ActionError("States.Runtime", f"action {action_name} has no url")
+        body = None
+        if request.body is not None:
+            body = json.dumps(request.body).encode()
+            headers.setdefault("Content-Type", "application/json")
+        try:
+            response = self.client.request(
+                request.method, url, headers=headers, body=body, timeout=HTTP_TIMEOUT_SECONDS
+            )
+        except OutboundError as exc:
+            raise engine.ActionError("States.Runtime", f"external action failed: {exc}", status=None) from exc
+        if not response.ok:
+            retry_after = _seconds(response.headers.get("retry-after"))
+            raise engine.ActionError(
+                "States.Runtime",
+                f"external action failed due to status code: {response.status}",
+                status=response.status,
+                retry_after=retry_after,
+            )
+        return _parsed(response.body)
+
+
+def _parsed(body: bytes) -> Any:
+    if not body.strip():
+        return {}
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", errors="replace")
+
+
+def _seconds(value: str | None) -> float | None:
+    """Retry-After as delta seconds or as an HTTP date."""
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())

@@ -1,0 +1,72 @@
+"""Flow runner: consumes the flow queue (SQS, partial batch responses).
+
+Each message starts, resumes (after a Wait) or retries an execution of an installed
+job spec's flow. A message is acknowledged only after its outcome is recorded; an error
+the runner cannot record leaves the message to be redelivered (then to the DLQ).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from flow_runner import messages
+from flow_runner.executor import ActionExecutor
+from flow_runner.runner import Runner
+from hookyard.config import FlowRunnerSettings, get_settings
+from hookyard.dal.activity import ActivityRepository
+from hookyard.dal.configs import ConfigsRepository
+from hookyard.dal.connections import ConnectionsRepository
+from hookyard.outbound import OutboundClient, parse_networks
+
+logger = Logger(service="flow_runner")
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def _runner() -> Runner:
+    settings = get_settings(FlowRunnerSettings)
+    activity = ActivityRepository(settings.activity_table, settings.retention_days)
+    client = OutboundClient(allow=parse_networks(settings.allow_cidrs))
+
+    def executor(
+        account_id: int, integration: str, bundle: Any, recorded: dict[str, Any], attempt: int, execution_id: str
+    ) -> ActionExecutor:
+        return ActionExecutor(
+            account_id=account_id,
+            integration=integration,
+            execution_id=execution_id,
+            attempt=attempt,
+            actions=bundle.actions,
+            recorded=recorded,
+            activity=activity,
+            connections=ConnectionsRepository(settings.config_table),
+            configs=ConfigsRepository(settings.config_table),
+            client=client,
+        )
+
+    return Runner(settings.config_table, activity, settings.flow_queue_url, executor)
+
+
+def record_handler(record: SQSRecord) -> None:
+    message = messages.parse(json.loads(record.body))
+    outcome = _runner().handle(message)
+    if outcome is not None:
+        # One EMF line per outcome: a batch mixes statuses, which one dimension set cannot.
+        with single_metric(
+            name="FlowExecutions", unit=MetricUnit.Count, value=1, default_dimensions={"service": "flow_runner"}
+        ) as metric:
+            metric.add_dimension(name="status", value=outcome.status)
+        logger.info("flow message processed", kind=message.kind, status=outcome.status, error=outcome.error)
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return dict(
+        process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    )

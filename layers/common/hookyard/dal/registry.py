@@ -1,0 +1,198 @@
+"""The ZIS registry in the config table.
+
+Items (PK=ACCOUNT#<id>):
+  SK=INTEGRATION#<integration>                  the integration
+  SK=BUNDLE#<integration>#<bundle name>         the validated bundle document (last upload wins)
+  SK=JOBSPEC#<integration>#<job spec name>      the job spec, its bundle and install state
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hookyard import aws, clock, ids
+from hookyard.dal.accounts import account_pk
+from hookyard.dynamo import decode_cursor, encode_cursor, from_item, key, mapped_errors, to_item
+from hookyard.errors import NotFound
+from hookyard.models.registry import BundleDocument, Integration, JobSpecRecord
+
+
+class RegistryRepository:
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    # ------------------------------------------------------------ integrations
+    def create_integration(self, account_id: int, name: str, description: str) -> Integration:
+        integration = Integration(name=name, description=description, created_at=clock.now())
+        with mapped_errors(conflict=f"integration {name} already exists"):
+            aws.dynamodb().put_item(
+                TableName=self.table,
+                Item=to_item(
+                    {
+                        "PK": account_pk(account_id),
+                        "SK": f"INTEGRATION#{name}",
+                        "name": name,
+                        "description": description,
+                        "created_at": clock.iso(integration.created_at),
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(PK)",
+            )
+        return integration
+
+    def get_integration(self, account_id: int, name: str) -> Integration:
+        out = aws.dynamodb().get_item(TableName=self.table, Key=key(account_pk(account_id), f"INTEGRATION#{name}"))
+        if "Item" not in out:
+            raise NotFound()
+        item = from_item(out["Item"])
+        return Integration(name=item["name"], description=item["description"], created_at=item["created_at"])
+
+    def list_integrations(self, account_id: int) -> list[Integration]:
+        items = self._query(account_pk(account_id), "INTEGRATION#")
+        return [Integration(name=i["name"], description=i["description"], created_at=i["created_at"]) for i in items]
+
+    # ------------------------------------------------------------ bundles
+    def get_bundle_by_name(self, account_id: int, integration: str, name: str) -> BundleDocument | None:
+        out = aws.dynamodb().get_item(
+            TableName=self.table, Key=key(account_pk(account_id), f"BUNDLE#{integration}#{name}"), ConsistentRead=True
+        )
+        return _bundle(from_item(out["Item"])) if "Item" in out else None
+
+    def put_bundle(self, account_id: int, integration: str, document: dict[str, Any]) -> BundleDocument:
+        """Store a validated bundle; a re-upload keeps the bundle's uuid and creation time."""
+        now = clock.now()
+        previous = self.get_bundle_by_name(account_id, integration, document["name"])
+        bundle = BundleDocument(
+            uuid=previous.uuid if previous else ids.new_uuid(),
+            name=document["name"],
+            description=document.get("description") or "",
+            zis_template_version=document["zis_template_version"],
+            resources=document["resources"],
+            created_at=previous.created_at if previous else now,
+            updated_at=now,
+        )
+        aws.dynamodb().put_item(
+            TableName=self.table,
+            Item=to_item(
+                {
+                    "PK": account_pk(account_id),
+                    "SK": f"BUNDLE#{integration}#{bundle.name}",
+                    "uuid": bundle.uuid,
+                    "name": bundle.name,
+                    "description": bundle.description,
+                    "zis_template_version": bundle.zis_template_version,
+                    # Stored as JSON text: bundles are read whole and may hold floats.
+                    "resources": json.dumps(bundle.resources, separators=(",", ":")),
+                    "created_at": clock.iso(bundle.created_at),
+                    "updated_at": clock.iso(bundle.updated_at),
+                }
+            ),
+        )
+        return bundle
+
+    def list_bundles(
+        self, account_id: int, integration: str, limit: int, after: str | None
+    ) -> tuple[list[BundleDocument], str | None]:
+        pk, prefix = account_pk(account_id), f"BUNDLE#{integration}#"
+        params: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
+            "Limit": limit,
+        }
+        start = decode_cursor(after, pk, prefix)
+        if start:
+            params["ExclusiveStartKey"] = start
+        out = aws.dynamodb().query(**params)
+        last = out.get("LastEvaluatedKey")
+        if last and len(out["Items"]) == limit:
+            peek = aws.dynamodb().query(**{**params, "Limit": 1, "ExclusiveStartKey": last})
+            if not peek["Items"]:
+                last = None
+        return [_bundle(from_item(i)) for i in out["Items"]], encode_cursor(last)
+
+    def get_bundle_by_uuid(self, account_id: int, integration: str, uuid: str) -> BundleDocument:
+        for item in self._query(account_pk(account_id), f"BUNDLE#{integration}#"):
+            if item["uuid"] == uuid:
+                return _bundle(item)
+        raise NotFound()
+
+    # ------------------------------------------------------------ job specs
+    def list_job_specs(self, account_id: int, integration: str) -> list[JobSpecRecord]:
+        return [_job_spec(i) for i in self._query(account_pk(account_id), f"JOBSPEC#{integration}#")]
+
+    def get_job_spec(self, account_id: int, integration: str, name: str) -> JobSpecRecord:
+        out = aws.dynamodb().get_item(
+            TableName=self.table,
+            Key=key(account_pk(account_id), f"JOBSPEC#{integration}#{name}"),
+            ConsistentRead=True,
+        )
+        if "Item" not in out:
+            raise NotFound()
+        return _job_spec(from_item(out["Item"]))
+
+    def put_job_spec(self, record: JobSpecRecord) -> None:
+        aws.dynamodb().put_item(TableName=self.table, Item=self._job_spec_item(record))
+
+    def set_job_spec_state(self, record: JobSpecRecord, state: str, expected: set[str]) -> bool:
+        """Move to `state` if the stored state is one of `expected`; False if it was not."""
+        names = {f":s{i}": {"S": s} for i, s in enumerate(sorted(expected))}
+        with mapped_errors():
+            try:
+                aws.dynamodb().update_item(
+                    TableName=self.table,
+                    Key=key(account_pk(record.account_id), f"JOBSPEC#{record.integration}#{record.name}"),
+                    UpdateExpression="SET #state = :new",
+                    ConditionExpression=f"#state IN ({', '.join(names)})",
+                    ExpressionAttributeNames={"#state": "state"},
+                    ExpressionAttributeValues={":new": {"S": state}, **names},
+                )
+            except aws.dynamodb().exceptions.ConditionalCheckFailedException:
+                return False
+        return True
+
+    def delete_job_spec(self, record: JobSpecRecord) -> None:
+        aws.dynamodb().delete_item(
+            TableName=self.table, Key=key(account_pk(record.account_id), f"JOBSPEC#{record.integration}#{record.name}")
+        )
+
+    # ------------------------------------------------------------ helpers
+    def _query(self, pk: str, prefix: str) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
+        }
+        items: list[dict[str, Any]] = []
+        while True:
+            out = aws.dynamodb().query(**params)
+            items += [from_item(i) for i in out["Items"]]
+            if "LastEvaluatedKey" not in out:
+                return items
+            params["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
+    def _job_spec_item(self, record: JobSpecRecord) -> dict[str, Any]:
+        return to_item(
+            {
+                "PK": account_pk(record.account_id),
+                "SK": f"JOBSPEC#{record.integration}#{record.name}",
+                **record.model_dump(),
+            }
+        )
+
+
+def _bundle(item: dict[str, Any]) -> BundleDocument:
+    return BundleDocument(
+        uuid=item["uuid"],
+        name=item["name"],
+        description=item["description"],
+        zis_template_version=item["zis_template_version"],
+        resources=json.loads(item["resources"]),
+        created_at=item["created_at"],
+        updated_at=item["updated_at"],
+    )
+
+
+def _job_spec(item: dict[str, Any]) -> JobSpecRecord:
+    return JobSpecRecord.model_validate({k: v for k, v in item.items() if k not in ("PK", "SK")})

@@ -1,0 +1,90 @@
+"""ZIS registry: integrations, bundles, job specs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from hookyard.models.common import PageMeta, Request, Timestamp
+
+
+class CreateIntegrationRequest(Request):
+    description: Annotated[str, StringConstraints(max_length=1000)] = ""
+
+
+class Integration(BaseModel):
+    name: str
+    description: str
+    created_at: Timestamp
+
+
+class IntegrationList(BaseModel):
+    integrations: list[Integration]
+
+
+class BundleSummary(BaseModel):
+    uuid: str
+    name: str
+    description: str
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class BundleList(BaseModel):
+    bundles: list[BundleSummary]
+    meta: PageMeta
+
+
+class BundleDocument(BaseModel):
+    uuid: str
+    name: str
+    description: str
+    zis_template_version: str
+    resources: dict[str, Any]
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class BundleResponse(BaseModel):
+    bundle: BundleDocument
+
+
+class JobSpecState:
+    """Install states. `installing` and `uninstalling` mark a rule change in progress:
+    a crash leaves a record that says so, never a rule without a record."""
+
+    NOT_INSTALLED = "not_installed"
+    INSTALLING = "installing"
+    INSTALLED = "installed"
+    UNINSTALLING = "uninstalling"
+
+
+class JobSpecRecord(BaseModel):
+    account_id: int
+    integration: str
+    name: str
+    bundle: str
+    event_source: str
+    event_type: str
+    flow_name: str
+    state: str = JobSpecState.NOT_INSTALLED
+    rule_name: str
+
+    @property
+    def full_name(self) -> str:
+        return f"zis:{self.integration}:job_spec:{self.name}"
+
+
+class JobSpecView(BaseModel):
+    name: str
+    full_name: str = Field(description="zis:<integration>:job_spec:<name>, as the install endpoint takes it")
+    event_source: str
+    event_type: str
+    flow_name: str
+    bundle: str
+    installed: bool
+
+
+class JobSpecList(BaseModel):
+    job_specs: list[JobSpecView]
