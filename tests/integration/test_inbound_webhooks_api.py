@@ -91,6 +91,8 @@ def test_create_stores_only_the_password_hash() -> None:
         ({"event_type": "", "source_system": "slack"}, "event_type"),
         ({"event_type": "x" * 129, "source_system": "slack"}, "event_type"),
         ({"event_type": "t", "source_system": "aws.partner"}, "source_system"),
+        ({"event_type": "zen:event-type:ticket.created", "source_system": "support"}, "event_type"),
+        ({"event_type": "t", "source_system": "a:event-type:b"}, "source_system"),
         ({"event_type": "t", "source_system": "s", "colour": "red"}, "colour"),
     ],
 )

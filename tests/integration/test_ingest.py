@@ -27,6 +27,7 @@ from tests.integration.conftest import (
 )
 
 pytestmark = pytest.mark.usefixtures("aws_env")
+SAMPLE_VERIFY_TOKEN = "sample-verify-token"  # what events/ingest/verify_challenge.json sends
 
 
 @pytest.fixture
@@ -42,6 +43,7 @@ def sample_webhook(aws_env: Any) -> InboundWebhookRecord:
         username=SAMPLE_USER,
         password_hash=sha256_hex(SAMPLE_PASSWORD),
         token=SAMPLE_TOKEN,
+        verify_token_hash=sha256_hex(SAMPLE_VERIFY_TOKEN),
         created_at=clock.now(),
     )
     InboundWebhooksRepository(get_settings(TableSettings).config_table).create(record)
@@ -219,3 +221,55 @@ def test_a_webhook_created_through_the_api_ingests(bus_queue: str) -> None:
     [published] = bus_events(bus_queue)
     assert published["detail"]["webhook_uuid"] == created["uuid"]
     assert boto3.client("events").list_event_buses()  # the bus exists in the template's account
+
+
+def test_a_verification_get_with_the_verify_token_echoes_the_challenge(sample_webhook: Any, bus_queue: str) -> None:
+    response = ingest(load_event("ingest/verify_challenge.json"))
+
+    assert response["statusCode"] == 200
+    assert response["body"] == "c8f3a2"
+    assert response["headers"]["Content-Type"].startswith("text/plain")
+    assert bus_events(bus_queue) == []
+
+
+@pytest.mark.parametrize("query", [{"verifyToken": "wrong-token", "challenge": "c"}, {"challenge": "c"}])
+def test_a_verification_get_with_a_wrong_or_missing_token_answers_401(sample_webhook: Any, query: Any) -> None:
+    event = load_event("ingest/verify_challenge.json")
+    event["queryStringParameters"] = query
+
+    response = ingest(event)
+
+    assert response["statusCode"] == 401
+    assert body(response) == "Authentication failed"
+
+
+def test_a_verification_get_without_a_challenge_answers_400(sample_webhook: Any) -> None:
+    event = load_event("ingest/verify_challenge.json")
+    event["queryStringParameters"] = {"verifyToken": SAMPLE_VERIFY_TOKEN}
+
+    assert ingest(event)["statusCode"] == 400
+
+
+def test_a_webhook_without_a_verify_token_never_answers_a_challenge(bus_queue: str) -> None:
+    from inbound_webhooks_api.handler import lambda_handler as api
+
+    created = body(invoke(api, load_event("inbound_webhooks_api/create.json")))
+    event = load_event("ingest/verify_challenge.json")
+    event["pathParameters"]["token"] = created["path"].rsplit("/", 1)[1]
+    event["queryStringParameters"] = {"verifyToken": "", "challenge": "c"}
+
+    assert ingest(event)["statusCode"] == 401
+
+
+def test_a_verify_token_given_at_creation_is_accepted_by_the_handshake() -> None:
+    from inbound_webhooks_api.handler import lambda_handler as api
+
+    create = load_event("inbound_webhooks_api/create.json")
+    create["body"] = json.dumps({"event_type": "e", "source_system": "s", "verify_token": "my-verify-token"})
+    created = body(invoke(api, create))
+    event = load_event("ingest/verify_challenge.json")
+    event["pathParameters"]["token"] = created["path"].rsplit("/", 1)[1]
+    event["queryStringParameters"] = {"verifyToken": "my-verify-token", "challenge": "xyz"}
+
+    assert "verify_token" not in created
+    assert ingest(event)["body"] == "xyz"

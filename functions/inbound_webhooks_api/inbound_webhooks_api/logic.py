@@ -32,6 +32,7 @@ def create(
         username=new_username(),
         password_hash=sha256_hex(password),
         token=new_secret(),
+        verify_token_hash=sha256_hex(request.verify_token) if request.verify_token else None,
         created_at=clock.now(),
     )
     repo.create(record)

@@ -1,4 +1,5 @@
-"""Ingest: `POST /api/services/zis/inbound_webhooks/generic/ingest/{token}`.
+"""Ingest: `POST /api/services/zis/inbound_webhooks/generic/ingest/{token}`, and the
+endpoint verification handshake on `GET` of the same URL (`?verifyToken=&challenge=`).
 
 Triggered by API Gateway with no authorizer: the webhook's basic auth is checked here.
 Answers 200 `null` only once EventBridge has accepted the event; 401 "Authentication
@@ -19,7 +20,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from hookyard import aws
 from hookyard.config import IngestSettings, get_settings
 from hookyard.dal.ingest_lookup import find_ingest_target
-from ingest.logic import AUTH_FAILED, IngestRefused, authenticate, basic_credentials, build_entry, parse_request
+from ingest.logic import (
+    AUTH_FAILED,
+    IngestRefused,
+    answer_challenge,
+    authenticate,
+    basic_credentials,
+    build_entry,
+    parse_request,
+)
 
 logger = Logger(service="ingest")
 RETRY_AFTER_SECONDS = 5
@@ -39,6 +48,14 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     try:
         request = parse_request(event, settings.max_body_bytes)
         target = find_ingest_target(settings.config_table, request.token) if request.token else None
+        if event.get("httpMethod") == "GET":
+            challenge = answer_challenge(target, event.get("queryStringParameters"))
+            logger.info("verification challenge answered")
+            return {
+                "statusCode": 200,
+                "headers": {"Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff"},
+                "body": challenge,
+            }
         if not authenticate(basic_credentials(request.headers), target):
             raise AUTH_FAILED
         assert target is not None  # authenticate() is False without a target

@@ -86,6 +86,23 @@ def authenticate(credentials: tuple[str, str] | None, target: IngestTarget | Non
     return bool(credentials) and target is not None and user_ok & password_ok
 
 
+MAX_CHALLENGE = 1024
+
+
+def answer_challenge(target: IngestTarget | None, query: dict[str, str] | None) -> str:
+    """Endpoint verification: the challenge, if verifyToken is the webhook's verify token.
+    Constant-time, and the same 401 as ingest for every mismatch."""
+    query = query or {}
+    challenge = query.get("challenge") or ""
+    if not challenge or len(challenge) > MAX_CHALLENGE:
+        raise refused(400, "1010", f"challenge: required, at most {MAX_CHALLENGE} characters")
+    expected = target.verify_token_hash if target and target.verify_token_hash else _NO_SUCH_HASH
+    token_ok = hmac.compare_digest(sha256_hex(query.get("verifyToken") or ""), expected)
+    if not (token_ok and target is not None and target.verify_token_hash):
+        raise AUTH_FAILED
+    return challenge
+
+
 def media_type(headers: dict[str, str]) -> str | None:
     value = headers.get("content-type", "").split(";", 1)[0].strip().lower()
     return value or None

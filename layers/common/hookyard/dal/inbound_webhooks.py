@@ -134,6 +134,7 @@ class InboundWebhooksRepository:
                 "source_system": record.source_system,
                 "username": record.username,
                 "password_hash": record.password_hash,
+                "verify_token_hash": record.verify_token_hash,
             }
         )
 

@@ -27,6 +27,7 @@ class IngestTarget:
     source_system: str
     username: str
     password_hash: str
+    verify_token_hash: str | None = None
 
 
 def find_ingest_target(table: str, token: str) -> IngestTarget | None:
@@ -45,4 +46,5 @@ def find_ingest_target(table: str, token: str) -> IngestTarget | None:
         source_system=item["source_system"]["S"],
         username=item["username"]["S"],
         password_hash=item["password_hash"]["S"],
+        verify_token_hash=item["verify_token_hash"]["S"] if "verify_token_hash" in item else None,
     )

@@ -16,12 +16,24 @@ def _not_aws_namespace(value: str) -> str:
     # EventBridge refuses custom events whose source starts with "aws.".
     if value.lower().startswith("aws."):
         raise ValueError('must not start with "aws." (reserved by EventBridge)')
+    return _no_type_separator(value)
+
+
+def _no_type_separator(value: str) -> str:
+    # Webhooks name event types "<source>:event-type:<type>"; a name holding the separator
+    # would be ambiguous, and an inbound event could pass for one of Zendesk's own.
+    if ":event-type:" in value:
+        raise ValueError('must not contain ":event-type:"')
     return value
 
 
 # DetailType is at most 128 characters and Source at most 256 on EventBridge; both
 # must be printable (no control characters).
-EventType = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
+EventType = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$"),
+    AfterValidator(_no_type_separator),
+]
 SourceSystem = Annotated[
     str,
     StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$"),
@@ -29,9 +41,17 @@ SourceSystem = Annotated[
 ]
 
 
+VerifyToken = Annotated[str, StringConstraints(min_length=8, max_length=256, pattern=r"^[\x21-\x7e]+$")]
+
+
 class CreateInboundWebhookRequest(Request):
     event_type: EventType
     source_system: SourceSystem
+    verify_token: VerifyToken | None = Field(
+        default=None,
+        description="Optional. A GET to the ingest URL with this verifyToken and a challenge answers the challenge "
+        "(endpoint verification handshake). Stored hashed; never shown again.",
+    )
 
 
 class InboundWebhookRecord(BaseModel):
@@ -46,6 +66,7 @@ class InboundWebhookRecord(BaseModel):
     username: str
     password_hash: str
     token: str
+    verify_token_hash: str | None = None
     created_at: datetime
 
     @property
