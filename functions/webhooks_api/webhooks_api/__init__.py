@@ -1,0 +1,1 @@
+"""Outbound webhooks API (Zendesk /api/v2/webhooks) and triggers (/api/v2/triggers)."""

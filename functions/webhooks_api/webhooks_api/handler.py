@@ -1,0 +1,230 @@
+"""Outbound webhooks API (Zendesk `/api/v2/webhooks...`): CRUD, clone, signing secret,
+endpoint verification, live test, invocations and attempts; triggers in `triggers.py`.
+
+Triggered by API Gateway behind the bearer-token authorizer; each call sees only the
+caller's account (another account's webhook is a 404). Swagger UI: GET /api/v2/swagger.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from hookyard.api import ErrorStyle, as_json_request, caller_account_id, create_app, no_content, page_size
+from hookyard.config import get_settings
+from hookyard.errors import BadRequest
+from hookyard.models.webhooks import (
+    AttemptList,
+    CreateWebhookRequest,
+    InvocationList,
+    InvocationStatus,
+    PatchWebhookRequest,
+    SigningSecret,
+    SigningSecretResponse,
+    TestWebhookRequest,
+    TestWebhookResponse,
+    Webhook,
+    WebhookId,
+    WebhookList,
+    WebhookResponse,
+    WebhookStatus,
+)
+from hookyard.observability import API_CORRELATION_PATH
+from webhooks_api import logic, paging, triggers
+from webhooks_api.services import actor, services
+from webhooks_api.settings import WebhooksApiSettings
+
+logger = Logger(service="webhooks_api")
+app = create_app(
+    title="Hookyard webhooks API",
+    description="Outbound webhooks as Zendesk's Webhooks API: subscribe to events or connect to triggers; "
+    "signed, authenticated, retried deliveries with invocation logs.",
+    swagger_path="/api/v2/swagger",
+    style=ErrorStyle.V2,
+)
+app.include_router(triggers.router)
+
+BASE = "/api/v2/webhooks"
+WebhookIdPath = Annotated[WebhookId, Path(description="The webhook's id")]
+Size = Annotated[int | None, Query(alias="page[size]", description="At most 100")]
+After = Annotated[str | None, Query(alias="page[after]", max_length=1000)]
+Before = Annotated[str | None, Query(alias="page[before]", max_length=1000)]
+
+
+def _size(size: int | None) -> int:
+    return page_size(size, get_settings(WebhooksApiSettings).page_size_max)
+
+
+@app.post(BASE, responses={201: {"description": "Created (or cloned with ?clone_webhook_id=)"}})
+def create_webhook(
+    body: CreateWebhookRequest | None = None,
+    clone_webhook_id: Annotated[
+        WebhookId | None, Query(description="Clone this webhook instead (no body needed)")
+    ] = None,
+) -> tuple[WebhookResponse, int]:
+    account_id = caller_account_id(app)
+    if clone_webhook_id is not None:
+        if body is not None:
+            raise BadRequest("give either a webhook or clone_webhook_id, not both")
+        record = logic.clone(services(), account_id, actor(app), clone_webhook_id)
+        logger.info("webhook cloned", account_id=account_id, webhook_id=record.id, source=clone_webhook_id)
+    else:
+        if body is None:
+            raise BadRequest("webhook: is required")
+        record = logic.create(services(), account_id, actor(app), body.webhook)
+        logger.info("webhook created", account_id=account_id, webhook_id=record.id, status=record.status.value)
+    return WebhookResponse(webhook=Webhook.of(record)), 201
+
+
+@app.get(BASE)
+def list_webhooks(
+    name_contains: Annotated[str | None, Query(alias="filter[name_contains]", max_length=255)] = None,
+    status: Annotated[WebhookStatus | None, Query(alias="filter[status]")] = None,
+    sort: Annotated[str | None, Query(description="name, status; - for descending", max_length=20)] = None,
+    size: Size = None,
+    after: After = None,
+    before: Before = None,
+) -> WebhookList:
+    page = logic.list_page(
+        services(),
+        caller_account_id(app),
+        name_contains=name_contains,
+        status=status,
+        sort=sort,
+        size=_size(size),
+        after=after,
+        before=before,
+    )
+    return WebhookList(
+        webhooks=[Webhook.of(r) for r in page.items],
+        meta=page.meta,
+        links=paging.links(app.current_event.raw_event, page),
+    )
+
+
+@app.post(f"{BASE}/test")
+def send_test_request(
+    body: TestWebhookRequest,
+    webhook_id: Annotated[WebhookId | None, Query(description="Zendesk's form of body.webhook_id")] = None,
+) -> TestWebhookResponse:
+    """Send one live request. A timeout or a failed connection answers 200 with
+    `response.status` null and `response.error` saying why; a blocked or invalid
+    endpoint answers 400."""
+    account_id = caller_account_id(app)
+    if webhook_id is not None:
+        if body.webhook_id not in (None, webhook_id):
+            raise BadRequest("webhook_id: the query and the body name different webhooks")
+        body = body.model_copy(update={"webhook_id": webhook_id})
+    response = logic.test(services(), account_id, body)
+    logger.info("webhook tested", account_id=account_id, webhook_id=body.webhook_id, status=response.status)
+    return TestWebhookResponse(response=response)
+
+
+@app.get(f"{BASE}/<webhook_id>")
+def show_webhook(webhook_id: WebhookIdPath) -> WebhookResponse:
+    return WebhookResponse(webhook=Webhook.of(services().webhooks.get(caller_account_id(app), webhook_id)))
+
+
+@app.put(f"{BASE}/<webhook_id>", responses={204: {"description": "Replaced"}})
+def replace_webhook(webhook_id: WebhookIdPath, body: CreateWebhookRequest) -> Response[str]:
+    account_id = caller_account_id(app)
+    record = logic.replace(services(), account_id, actor(app), webhook_id, body.webhook)
+    logger.info("webhook replaced", account_id=account_id, webhook_id=webhook_id, status=record.status.value)
+    return no_content()
+
+
+@app.patch(f"{BASE}/<webhook_id>", responses={204: {"description": "Updated"}})
+def patch_webhook(webhook_id: WebhookIdPath, body: PatchWebhookRequest) -> Response[str]:
+    account_id = caller_account_id(app)
+    record = logic.patch(services(), account_id, actor(app), webhook_id, body.webhook)
+    logger.info("webhook patched", account_id=account_id, webhook_id=webhook_id, status=record.status.value)
+    return no_content()
+
+
+@app.delete(f"{BASE}/<webhook_id>", responses={204: {"description": "Deleted, with its rule"}})
+def delete_webhook(webhook_id: WebhookIdPath) -> Response[str]:
+    account_id = caller_account_id(app)
+    logic.delete(services(), account_id, webhook_id)
+    logger.info("webhook deleted", account_id=account_id, webhook_id=webhook_id)
+    return no_content()
+
+
+@app.post(f"{BASE}/<webhook_id>/verify")
+def verify_webhook(webhook_id: WebhookIdPath) -> WebhookResponse:
+    """Run the endpoint verification handshake again. 200 either way: the outcome is in
+    `verification.status` and `verification.error` (and the webhook's status)."""
+    account_id = caller_account_id(app)
+    record = logic.verify(services(), account_id, actor(app), webhook_id)
+    logger.info(
+        "webhook verification",
+        account_id=account_id,
+        webhook_id=webhook_id,
+        outcome=record.verification.status.value if record.verification else None,
+    )
+    return WebhookResponse(webhook=Webhook.of(record))
+
+
+@app.get(f"{BASE}/<webhook_id>/signing_secret")
+def show_signing_secret(webhook_id: WebhookIdPath) -> SigningSecretResponse:
+    secret = logic.show_signing_secret(services(), caller_account_id(app), webhook_id)
+    return SigningSecretResponse(signing_secret=SigningSecret(secret=secret))
+
+
+@app.post(f"{BASE}/<webhook_id>/signing_secret", responses={201: {"description": "A new secret"}})
+def reset_signing_secret(webhook_id: WebhookIdPath) -> tuple[SigningSecretResponse, int]:
+    account_id = caller_account_id(app)
+    secret = logic.reset_signing_secret(services(), account_id, actor(app), webhook_id)
+    logger.info("webhook signing secret reset", account_id=account_id, webhook_id=webhook_id)
+    return SigningSecretResponse(signing_secret=SigningSecret(secret=secret)), 201
+
+
+@app.get(f"{BASE}/<webhook_id>/invocations")
+def list_invocations(
+    webhook_id: WebhookIdPath,
+    since: Annotated[datetime | None, Query(alias="filter[from_ts]", description="RFC 3339")] = None,
+    until: Annotated[datetime | None, Query(alias="filter[to_ts]", description="RFC 3339")] = None,
+    status: Annotated[InvocationStatus | None, Query(alias="filter[status]")] = None,
+    sort: Annotated[str | None, Query(description="latest_completed_at or -latest_completed_at (default)")] = None,
+    size: Size = None,
+    after: After = None,
+    before: Before = None,
+) -> InvocationList:
+    """Invocations ordered by latest_completed_at (created_at until an attempt
+    completes); filter[from_ts] / filter[to_ts] bound that time."""
+    page = logic.list_invocations(
+        services(),
+        caller_account_id(app),
+        webhook_id,
+        since=since,
+        until=until,
+        status=status,
+        sort=sort,
+        size=_size(size),
+        after=after,
+        before=before,
+    )
+    return InvocationList(invocations=page.items, meta=page.meta, links=paging.links(app.current_event.raw_event, page))
+
+
+@app.get(f"{BASE}/<webhook_id>/invocations/<invocation_id>/attempts")
+def list_attempts(webhook_id: WebhookIdPath, invocation_id: Annotated[str, Path(max_length=100)]) -> AttemptList:
+    return AttemptList(attempts=logic.list_attempts(services(), caller_account_id(app), webhook_id, invocation_id))
+
+
+def _json_patch_as_json(event: dict[str, Any]) -> dict[str, Any]:
+    """Zendesk documents PATCH with `application/merge-patch+json`: read it as JSON."""
+    headers = event.get("headers") or {}
+    for name, value in headers.items():
+        if name.lower() == "content-type" and value.lower().startswith("application/merge-patch+json"):
+            return {**event, "headers": {**headers, name: "application/json"}}
+    return event
+
+
+@logger.inject_lambda_context(correlation_id_path=API_CORRELATION_PATH)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(_json_patch_as_json(as_json_request(event)), context)

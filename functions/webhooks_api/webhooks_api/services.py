@@ -1,0 +1,33 @@
+"""The rules' dependencies, built from the settings (clients are created lazily and cached
+by hookyard.aws, so building these per request is cheap)."""
+
+from __future__ import annotations
+
+from hookyard.api import HasEvent, authorizer_context
+from hookyard.config import get_settings
+from hookyard.dal.invocations import InvocationsRepository
+from hookyard.dal.triggers import TriggersRepository
+from hookyard.dal.webhooks import WebhooksRepository
+from hookyard.outbound import OutboundClient, parse_networks
+from webhooks_api.logic import Services
+from webhooks_api.settings import WebhooksApiSettings
+
+
+def services() -> Services:
+    settings = get_settings(WebhooksApiSettings)
+    return Services(
+        webhooks=WebhooksRepository(settings.config_table),
+        triggers=TriggersRepository(settings.config_table),
+        invocations=InvocationsRepository(settings.activity_table, settings.retention_days),
+        outbound=OutboundClient(allow=parse_networks(settings.allow_cidrs)),
+        event_bus=settings.event_bus_name,
+        queue_arn=settings.delivery_queue_arn,
+        max_webhooks=settings.max_webhooks,
+    )
+
+
+def actor(app: HasEvent) -> str:
+    """Who made the change, for created_by / updated_by: the API token's id (the
+    authorizer's principal when there is none)."""
+    context = authorizer_context(app)
+    return str(context.get("token_id") or context.get("principalId") or "unknown")

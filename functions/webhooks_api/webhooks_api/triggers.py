@@ -1,0 +1,87 @@
+"""Triggers (Zendesk `/api/v2/triggers`): conditions on events, and actions that notify
+trigger-connected webhooks. Each active trigger is one EventBridge rule."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from hookyard.api import caller_account_id, no_content, page_size
+from hookyard.config import get_settings
+from hookyard.models.triggers import (
+    CreateTriggerRequest,
+    PatchTriggerRequest,
+    Trigger,
+    TriggerId,
+    TriggerList,
+    TriggerResponse,
+)
+from webhooks_api import paging, trigger_logic
+from webhooks_api.services import actor, services
+from webhooks_api.settings import WebhooksApiSettings
+
+logger = Logger(service="webhooks_api", child=True)
+router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+
+BASE = "/api/v2/triggers"
+TriggerIdPath = Annotated[TriggerId, Path(description="The trigger's id")]
+
+
+@router.post(BASE, responses={201: {"description": "Created"}})
+def create_trigger(body: CreateTriggerRequest) -> tuple[TriggerResponse, int]:
+    account_id = caller_account_id(router)
+    record = trigger_logic.create(services(), account_id, actor(router), body.trigger)
+    logger.info("trigger created", account_id=account_id, trigger_id=record.id, rule=record.rule_name)
+    return TriggerResponse(trigger=Trigger.of(record)), 201
+
+
+@router.get(BASE)
+def list_triggers(
+    active: Annotated[bool | None, Query(description="Only active (true) or inactive (false) triggers")] = None,
+    size: Annotated[int | None, Query(alias="page[size]", description="At most 100")] = None,
+    after: Annotated[str | None, Query(alias="page[after]", max_length=1000)] = None,
+    before: Annotated[str | None, Query(alias="page[before]", max_length=1000)] = None,
+) -> TriggerList:
+    """Oldest first."""
+    limit = page_size(size, get_settings(WebhooksApiSettings).page_size_max)
+    page = trigger_logic.list_page(
+        services(), caller_account_id(router), active=active, size=limit, after=after, before=before
+    )
+    return TriggerList(
+        triggers=[Trigger.of(r) for r in page.items],
+        meta=page.meta,
+        links=paging.links(router.current_event.raw_event, page),
+    )
+
+
+@router.get(f"{BASE}/<trigger_id>")
+def show_trigger(trigger_id: TriggerIdPath) -> TriggerResponse:
+    return TriggerResponse(trigger=Trigger.of(services().triggers.get(caller_account_id(router), trigger_id)))
+
+
+@router.put(f"{BASE}/<trigger_id>")
+def replace_trigger(trigger_id: TriggerIdPath, body: CreateTriggerRequest) -> TriggerResponse:
+    account_id = caller_account_id(router)
+    record = trigger_logic.replace(services(), account_id, actor(router), trigger_id, body.trigger)
+    logger.info("trigger replaced", account_id=account_id, trigger_id=trigger_id, active=record.active)
+    return TriggerResponse(trigger=Trigger.of(record))
+
+
+@router.patch(f"{BASE}/<trigger_id>")
+def patch_trigger(trigger_id: TriggerIdPath, body: PatchTriggerRequest) -> TriggerResponse:
+    account_id = caller_account_id(router)
+    record = trigger_logic.patch(services(), account_id, actor(router), trigger_id, body.trigger)
+    logger.info("trigger patched", account_id=account_id, trigger_id=trigger_id, active=record.active)
+    return TriggerResponse(trigger=Trigger.of(record))
+
+
+@router.delete(f"{BASE}/<trigger_id>", responses={204: {"description": "Deleted, with its rule"}})
+def delete_trigger(trigger_id: TriggerIdPath) -> Response[str]:
+    account_id = caller_account_id(router)
+    trigger_logic.delete(services(), account_id, trigger_id)
+    logger.info("trigger deleted", account_id=account_id, trigger_id=trigger_id)
+    return no_content()

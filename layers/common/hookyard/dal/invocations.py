@@ -1,0 +1,332 @@
+"""Webhook invocations and their attempts in the activity table; every item expires by TTL.
+
+Written by the delivery function, read by the webhooks API.
+
+Items (PK=INV#<account>#<webhook id>):
+  SK=I#<invocation id>                  the invocation (source of truth, optimistic `version`)
+  SK=T#<time>#<invocation id>           a copy for listing: <time> is latest_completed_at, or
+                                        created_at until an attempt completes. Sorting and
+                                        filtering by time are key ranges on this item; it
+                                        moves (delete + put, in one transaction with the
+                                        invocation) when latest_completed_at changes
+  SK=A#<invocation id>#<attempt:03d>    one attempt (idempotent by number: first write wins)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from hookyard import aws, clock
+from hookyard.dynamo import decode_cursor, encode_cursor, from_item, key, mapped_errors, to_item
+from hookyard.errors import BadRequest, Conflict, NotFound
+from hookyard.models.webhooks import AttemptRecord, InvocationRecord, InvocationStatus
+
+RESPONSE_BODY_BYTES = 1024
+_INVOCATION_FIELDS = tuple(InvocationRecord.model_fields)
+_UPDATE_TRIES = 5
+
+
+def invocations_pk(account_id: int, webhook_id: str) -> str:
+    return f"INV#{account_id}#{webhook_id}"
+
+
+def _invocation_sk(invocation_id: str) -> str:
+    return f"I#{invocation_id}"
+
+
+def _index_sk(record: InvocationRecord) -> str:
+    return f"T#{clock.iso(record.latest_completed_at or record.created_at)}#{record.id}"
+
+
+def _attempt_sk(invocation_id: str, number: int) -> str:
+    return f"A#{invocation_id}#{number:03d}"
+
+
+def attempt_id(invocation_id: str, number: int) -> str:
+    """An attempt's id: its invocation's id and its number (stable across retries)."""
+    return f"{invocation_id}-{number}"
+
+
+def truncate_body(text: str | None, limit: int = RESPONSE_BODY_BYTES) -> str | None:
+    """At most `limit` bytes of UTF-8, cut on a character boundary."""
+    if text is None:
+        return None
+    raw = text.encode()
+    if len(raw) <= limit:
+        return text
+    return raw[:limit].decode("utf-8", errors="ignore")
+
+
+class InvocationsRepository:
+    def __init__(self, table: str, retention_days: int = 7) -> None:
+        self.table = table
+        self.retention = timedelta(days=retention_days)
+
+    def _expires(self, moment: datetime | None = None) -> int:
+        return int(((moment or clock.now()) + self.retention).timestamp())
+
+    # ------------------------------------------------------------ writes (delivery)
+    def create_invocation(
+        self,
+        account_id: int,
+        webhook_id: str,
+        invocation_id: str,
+        event_id: str,
+        event_type: str,
+        status: InvocationStatus = InvocationStatus.ACCEPTED,
+    ) -> InvocationRecord | None:
+        """Record a new invocation. Returns None if this call created it, or the invocation
+        recorded before under the same id (a redelivered message): nothing is overwritten."""
+        record = InvocationRecord(
+            id=invocation_id,
+            webhook_id=webhook_id,
+            event_id=event_id,
+            event_type=event_type,
+            status=status,
+            created_at=clock.now(),
+        )
+        pk = invocations_pk(account_id, webhook_id)
+        expires = self._expires(record.created_at)
+        try:
+            aws.dynamodb().transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": self._item(pk, record, expires, version=1),
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    },
+                    {"Put": {"TableName": self.table, "Item": self._index_item(pk, record, expires)}},
+                ]
+            )
+        except ClientError as exc:
+            if _cancelled_by_condition(exc):
+                return self.get_invocation(account_id, webhook_id, invocation_id)
+            with mapped_errors():
+                raise
+        return None
+
+    def record_attempt(self, account_id: int, webhook_id: str, invocation_id: str, attempt: AttemptRecord) -> bool:
+        """Record an attempt and move the invocation's `attempts` and `latest_completed_at`
+        forward. Idempotent by attempt number: a second record of the same number keeps
+        the first (returns False) but still repairs the invocation's summary."""
+        pk = invocations_pk(account_id, webhook_id)
+        item = {
+            "PK": pk,
+            "SK": _attempt_sk(invocation_id, attempt.number),
+            "invocation_id": invocation_id,
+            "number": attempt.number,
+            "status": attempt.status.value,
+            "status_code": attempt.status_code,
+            "completed_at": clock.iso(attempt.completed_at),
+            "duration_ms": attempt.duration_ms,
+            "error": attempt.error,
+            "response_body": truncate_body(attempt.response_body),
+            "expires_at": self._expires(),
+        }
+        created = True
+        try:
+            aws.dynamodb().put_item(
+                TableName=self.table, Item=to_item(item), ConditionExpression="attribute_not_exists(PK)"
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                with mapped_errors():
+                    raise
+            created = False
+        self._update(account_id, webhook_id, invocation_id, attempts=attempt.number, completed_at=attempt.completed_at)
+        return created
+
+    def set_status(
+        self,
+        account_id: int,
+        webhook_id: str,
+        invocation_id: str,
+        status: InvocationStatus,
+        completed_at: datetime | None = None,
+    ) -> InvocationRecord:
+        """Set the invocation's status (and move latest_completed_at forward to
+        `completed_at`, if later). Returns the invocation as stored."""
+        return self._update(account_id, webhook_id, invocation_id, status=status, completed_at=completed_at)
+
+    def _update(
+        self,
+        account_id: int,
+        webhook_id: str,
+        invocation_id: str,
+        *,
+        status: InvocationStatus | None = None,
+        completed_at: datetime | None = None,
+        attempts: int | None = None,
+    ) -> InvocationRecord:
+        pk = invocations_pk(account_id, webhook_id)
+        for _ in range(_UPDATE_TRIES):
+            current, version, expires = self._read(pk, invocation_id)
+            changes: dict[str, Any] = {}
+            if status is not None and status != current.status:
+                changes["status"] = status
+            if completed_at is not None and (
+                current.latest_completed_at is None or completed_at > current.latest_completed_at
+            ):
+                changes["latest_completed_at"] = completed_at
+            if attempts is not None and attempts > current.attempts:
+                changes["attempts"] = attempts
+            if not changes:
+                return current
+            updated = current.model_copy(update=changes)
+            writes: list[dict[str, Any]] = [
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": self._item(pk, updated, expires, version=version + 1),
+                        "ConditionExpression": "#v = :v",
+                        "ExpressionAttributeNames": {"#v": "version"},
+                        "ExpressionAttributeValues": {":v": {"N": str(version)}},
+                    }
+                },
+            ]
+            if _index_sk(updated) != _index_sk(current):
+                writes.append({"Delete": {"TableName": self.table, "Key": key(pk, _index_sk(current))}})
+            writes.append({"Put": {"TableName": self.table, "Item": self._index_item(pk, updated, expires)}})
+            try:
+                aws.dynamodb().transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+            except ClientError as exc:
+                if _cancelled_by_condition(exc):
+                    continue  # changed meanwhile: read again and re-apply
+                with mapped_errors():
+                    raise
+            return updated
+        raise Conflict("invocation is being updated concurrently, retry")
+
+    # ------------------------------------------------------------ reads (API)
+    def get_invocation(self, account_id: int, webhook_id: str, invocation_id: str) -> InvocationRecord:
+        return self._read(invocations_pk(account_id, webhook_id), invocation_id)[0]
+
+    def list_invocations(
+        self,
+        account_id: int,
+        webhook_id: str,
+        *,
+        limit: int,
+        after: str | None = None,
+        before: str | None = None,
+        descending: bool = True,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        status: InvocationStatus | None = None,
+    ) -> tuple[list[InvocationRecord], bool]:
+        """A page ordered by latest_completed_at (created_at until an attempt completes),
+        newest first when `descending`. `since` / `until` bound that time (inclusive).
+        `after` continues in the order; `before` returns the page just before a cursor
+        (see `cursor`). The flag says whether more items lie in the direction of travel."""
+        if after and before:
+            raise BadRequest("page[after] and page[before] cannot be used together")
+        pk = invocations_pk(account_id, webhook_id)
+        low = "T#" + (clock.iso(since) if since else "")
+        high = "T#" + (clock.iso(until) + "#~" if until else "~")
+        if low > high:
+            return [], False
+        forward = not descending
+        start = None
+        if after:
+            start = decode_cursor(after, pk, "T#")
+        elif before:
+            try:
+                start = decode_cursor(before, pk, "T#")
+            except BadRequest:
+                raise BadRequest("page[before]: not a cursor this API returned") from None
+            forward = not forward
+        params: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "PK = :pk AND SK BETWEEN :low AND :high",
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":low": {"S": low}, ":high": {"S": high}},
+            "ScanIndexForward": forward,
+        }
+        if status is not None:
+            params["FilterExpression"] = "#st = :st"
+            params["ExpressionAttributeNames"] = {"#st": "status"}
+            params["ExpressionAttributeValues"][":st"] = {"S": status.value}
+        items: list[dict[str, Any]] = []
+        # Filters apply after DynamoDB's page limit: read on until one more than a page.
+        while len(items) <= limit:
+            query = {**params, "Limit": limit + 1 - len(items)}
+            if start:
+                query["ExclusiveStartKey"] = start
+            out = aws.dynamodb().query(**query)
+            items += out["Items"]
+            start = out.get("LastEvaluatedKey")
+            if not start:
+                break
+        more = len(items) > limit
+        page = [_invocation(from_item(i)) for i in items[:limit]]
+        if before:
+            page.reverse()
+        return page, more
+
+    @staticmethod
+    def cursor(record: InvocationRecord) -> str:
+        """The opaque cursor of an invocation in listings (for page[after] / page[before])."""
+        cursor = encode_cursor({"SK": {"S": _index_sk(record)}})
+        assert cursor is not None
+        return cursor
+
+    def list_attempts(self, account_id: int, webhook_id: str, invocation_id: str) -> list[AttemptRecord]:
+        """The invocation's attempts, first first; NotFound if the invocation is unknown."""
+        self.get_invocation(account_id, webhook_id, invocation_id)
+        params: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": invocations_pk(account_id, webhook_id)},
+                ":prefix": {"S": f"A#{invocation_id}#"},
+            },
+        }
+        attempts: list[AttemptRecord] = []
+        while True:
+            out = aws.dynamodb().query(**params)
+            for raw in out["Items"]:
+                item = from_item(raw)
+                attempts.append(AttemptRecord(**{k: v for k, v in item.items() if k in AttemptRecord.model_fields}))
+            if "LastEvaluatedKey" not in out:
+                return attempts
+            params["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
+    # ------------------------------------------------------------ items
+    def _read(self, pk: str, invocation_id: str) -> tuple[InvocationRecord, int, int]:
+        out = aws.dynamodb().get_item(
+            TableName=self.table, Key=key(pk, _invocation_sk(invocation_id)), ConsistentRead=True
+        )
+        if "Item" not in out:
+            raise NotFound()
+        item = from_item(out["Item"])
+        return _invocation(item), int(item.get("version", 1)), int(item["expires_at"])
+
+    def _item(self, pk: str, record: InvocationRecord, expires: int, version: int) -> dict[str, Any]:
+        return to_item(
+            {
+                "PK": pk,
+                "SK": _invocation_sk(record.id),
+                **record.model_dump(mode="json"),
+                "version": version,
+                "expires_at": expires,
+            }
+        )
+
+    def _index_item(self, pk: str, record: InvocationRecord, expires: int) -> dict[str, Any]:
+        return to_item({"PK": pk, "SK": _index_sk(record), **record.model_dump(mode="json"), "expires_at": expires})
+
+
+def _invocation(item: dict[str, Any]) -> InvocationRecord:
+    return InvocationRecord(**{k: v for k, v in item.items() if k in _INVOCATION_FIELDS})
+
+
+def _cancelled_by_condition(exc: ClientError) -> bool:
+    code = exc.response.get("Error", {}).get("Code", "")
+    if code == "ConditionalCheckFailedException":
+        return True
+    reasons = exc.response.get("CancellationReasons", [])  # type: ignore[typeddict-item]
+    return code == "TransactionCanceledException" and any(r.get("Code") == "ConditionalCheckFailed" for r in reasons)

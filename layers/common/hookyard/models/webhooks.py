@@ -1,0 +1,457 @@
+"""Outbound webhooks, shaped as Zendesk's Webhooks API, and their invocations and attempts.
+
+Separate models for separate jobs: `WebhookInput` is what a client sends (create, full
+replace, and the result of a merge patch), `WebhookRecord` is what is stored (secrets
+sealed), `Webhook` is what is shown (no secret ever), `InvocationRecord` and
+`AttemptRecord` are the delivery log.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from hookyard.models.common import Request, Timestamp
+
+# The one subscription of a webhook connected to triggers (Zendesk's name for it).
+TRIGGER_SUBSCRIPTION = "conditional_ticket_events"
+SIGNING_ALGORITHM = "SHA256"
+MAX_SUBSCRIPTIONS = 100
+
+WebhookId = Annotated[str, StringConstraints(min_length=1, max_length=26, pattern=r"^[0-9A-Za-z]+$")]
+Printable = r"^[^\x00-\x1f\x7f]*$"
+Name = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=Printable)]
+Description = Annotated[str, StringConstraints(max_length=1024)]
+Endpoint = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=r"^[^\s]+$")]
+# A subscription names an event type as Zendesk writes it: "<source>:event-type:<type>".
+Subscription = Annotated[str, StringConstraints(min_length=1, max_length=400, pattern=r"^[^\x00-\x1f\x7f]+$")]
+Credential = Annotated[str, StringConstraints(min_length=1, max_length=1024, pattern=r"^[\x20-\x7e]+$")]
+VerifyToken = Annotated[str, StringConstraints(min_length=8, max_length=256, pattern=r"^[\x21-\x7e]+$")]
+# hookyard.webhooks.retry.RetryPolicy's values (that module imports this one, so the
+# names are repeated here rather than imported).
+RetryPolicyName = Literal["zendesk", "extended"]
+
+
+class HttpMethod(StrEnum):
+    GET = "GET"
+    POST = "POST"
+    PUT = "PUT"
+    PATCH = "PATCH"
+    DELETE = "DELETE"
+
+
+class RequestFormat(StrEnum):
+    JSON = "json"
+    XML = "xml"
+    FORM_ENCODED = "form_encoded"
+
+
+class WebhookStatus(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+
+
+class AuthType(StrEnum):
+    BASIC_AUTH = "basic_auth"
+    BEARER_TOKEN = "bearer_token"  # noqa: S105 - a type name, not a secret
+    API_KEY = "api_key"
+
+
+class ConnectionMethod(StrEnum):
+    """How a webhook is invoked; fixed when it is created (as in Zendesk)."""
+
+    EVENTS = "events"  # subscribed to event types: POST + json, one EventBridge rule
+    TRIGGERS = "triggers"  # ["conditional_ticket_events"]: invoked by triggers' actions
+
+
+class VerificationStatus(StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    FAILED = "failed"
+
+
+class InvocationStatus(StrEnum):
+    """Zendesk's invocation and attempt statuses, spelled exactly as Zendesk does."""
+
+    UNKNOWN = "unknown"
+    ACCEPTED = "accepted"
+    SUCCESS = "success"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
+    CIRCUIT_BROKEN = "circuit broken"
+    THROTTLED = "throttled"
+    CLIENT_ERROR = "client error"
+    SERVER_ERROR = "server error"
+
+
+def connection_method(subscriptions: list[str]) -> ConnectionMethod:
+    return ConnectionMethod.TRIGGERS if TRIGGER_SUBSCRIPTION in subscriptions else ConnectionMethod.EVENTS
+
+
+# ------------------------------------------------------------------ requests
+
+
+class BasicAuthData(Request):
+    username: Credential
+    password: Credential
+
+
+class BearerTokenData(Request):
+    token: Credential
+
+
+class ApiKeyData(Request):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=128)] = Field(description="The header's name")
+    value: Credential
+
+
+class _AuthInput(Request):
+    add_position: Literal["header"] = "header"
+
+
+class BasicAuthInput(_AuthInput):
+    type: Literal[AuthType.BASIC_AUTH]
+    data: BasicAuthData | None = Field(
+        default=None, description="Required at creation and when the type changes; omitted: keep the stored one"
+    )
+
+
+class BearerTokenInput(_AuthInput):
+    type: Literal[AuthType.BEARER_TOKEN]
+    data: BearerTokenData | None = None
+
+
+class ApiKeyInput(_AuthInput):
+    type: Literal[AuthType.API_KEY]
+    data: ApiKeyData | None = None
+
+
+AuthenticationInput = Annotated[BasicAuthInput | BearerTokenInput | ApiKeyInput, Field(discriminator="type")]
+
+
+class ExternalSourceInput(Request):
+    type: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class VerificationInput(Request):
+    """Endpoint verification handshake (Hookyard's addition): when enabled the webhook is
+    saved inactive and activated once its endpoint answers a challenge."""
+
+    enabled: bool = False
+    verify_token: VerifyToken | None = Field(
+        default=None,
+        description="Sent as the verifyToken query parameter so the endpoint can tell the handshake is ours. "
+        "Write-only. Omitted: a random token per handshake.",
+    )
+
+
+class WebhookInput(Request):
+    """A complete webhook definition (create, PUT, and a PATCH once merged)."""
+
+    name: Name
+    description: Description | None = None
+    endpoint: Endpoint
+    http_method: HttpMethod
+    request_format: RequestFormat
+    status: WebhookStatus
+    subscriptions: Annotated[list[Subscription], Field(min_length=1, max_length=MAX_SUBSCRIPTIONS)]
+    authentication: AuthenticationInput | None = None
+    custom_headers: dict[str, str] | None = None
+    external_source: ExternalSourceInput | None = None
+    verification: VerificationInput | None = None
+    retry_policy: RetryPolicyName = Field(
+        default="zendesk",
+        description="zendesk: Zendesk's published retries (default); extended: retry any failure for about "
+        "28 hours (Svix's schedule). Hookyard's addition.",
+    )
+
+
+class CreateWebhookRequest(Request):
+    webhook: WebhookInput
+
+
+class PatchWebhookRequest(Request):
+    webhook: dict[str, Any] = Field(
+        description="JSON merge patch (RFC 7396) of the webhook: fields given replace, null removes"
+    )
+
+
+class TestHeader(Request):
+    key: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    value: Annotated[str, StringConstraints(max_length=1000)]
+
+
+class TestRequestOptions(Request):
+    """What to send instead of the defaults (Zendesk's test panel: body, parameters, headers)."""
+
+    payload: str | None = Field(default=None, max_length=256 * 1024, description="The body to send, as text")
+    headers: list[TestHeader] = Field(default=[], max_length=5)
+    http_method: HttpMethod | None = None
+    request_format: RequestFormat | None = None
+
+
+class TestWebhookDefinition(Request):
+    """A webhook not created yet: only what a request needs."""
+
+    name: Name | None = None
+    endpoint: Endpoint
+    http_method: HttpMethod = HttpMethod.POST
+    request_format: RequestFormat = RequestFormat.JSON
+    subscriptions: list[Subscription] = Field(default_factory=lambda: [TRIGGER_SUBSCRIPTION])
+    authentication: AuthenticationInput | None = None
+    custom_headers: dict[str, str] | None = None
+
+
+class TestWebhookRequest(Request):
+    webhook_id: WebhookId | None = Field(default=None, description="An existing webhook (signed with its secret)")
+    webhook: TestWebhookDefinition | None = Field(
+        default=None, description="A definition not created yet (signed with Zendesk's static test secret)"
+    )
+    request: TestRequestOptions | None = None
+
+
+# ------------------------------------------------------------------ stored
+
+
+class StoredAuthentication(BaseModel):
+    type: AuthType
+    add_position: str = "header"
+    # Shown (not secret): the basic auth user name, or the API key's header name.
+    username: str | None = None
+    header_name: str | None = None
+    sealed: str  # the `data` object as JSON, sealed with crypto.seal
+
+
+class StoredVerification(BaseModel):
+    enabled: bool = False
+    status: VerificationStatus = VerificationStatus.PENDING
+    verify_token_sealed: str | None = None
+    verified_at: Timestamp | None = None
+    checked_at: Timestamp | None = None
+    error: str | None = None
+
+
+class WebhookRecord(BaseModel):
+    """A webhook as stored: credentials and signing secret sealed (never in clear)."""
+
+    account_id: int
+    id: str
+    name: str
+    description: str | None = None
+    endpoint: str
+    http_method: HttpMethod
+    request_format: RequestFormat
+    status: WebhookStatus
+    status_reason: str | None = None
+    subscriptions: list[str]
+    custom_headers: dict[str, str] = {}
+    authentication: StoredAuthentication | None = None
+    signing_secret_sealed: str
+    external_source: dict[str, Any] | None = None
+    verification: StoredVerification | None = None
+    retry_policy: RetryPolicyName = "zendesk"
+    created_at: Timestamp
+    created_by: str
+    updated_at: Timestamp
+    updated_by: str
+    version: int = 1
+
+    @property
+    def connection(self) -> ConnectionMethod:
+        return connection_method(self.subscriptions)
+
+    @property
+    def active(self) -> bool:
+        return self.status is WebhookStatus.ACTIVE
+
+
+# ------------------------------------------------------------------ responses
+
+
+class AuthenticationView(BaseModel):
+    """Authentication without its secret: the password, token or key value is never shown."""
+
+    type: AuthType
+    add_position: str
+    data: dict[str, str] | None = Field(default=None, description="username (basic_auth) or name (api_key) only")
+
+
+class VerificationView(BaseModel):
+    enabled: bool
+    status: VerificationStatus
+    verified_at: Timestamp | None = None
+    checked_at: Timestamp | None = None
+    error: str | None = None
+
+
+class Webhook(BaseModel):
+    id: str
+    name: str
+    description: str | None
+    endpoint: str
+    http_method: HttpMethod
+    request_format: RequestFormat
+    status: WebhookStatus
+    status_reason: str | None = Field(default=None, description="Why Hookyard deactivated it, if it did")
+    subscriptions: list[str]
+    authentication: AuthenticationView | None
+    custom_headers: dict[str, str]
+    external_source: dict[str, Any] | None
+    verification: VerificationView | None
+    retry_policy: RetryPolicyName
+    created_at: Timestamp
+    created_by: str
+    updated_at: Timestamp
+    updated_by: str
+
+    @classmethod
+    def of(cls, record: WebhookRecord) -> Webhook:
+        auth = record.authentication
+        view = None
+        if auth is not None:
+            shown = (
+                {"username": auth.username}
+                if auth.username
+                else {"name": auth.header_name}
+                if auth.header_name
+                else None
+            )
+            view = AuthenticationView(type=auth.type, add_position=auth.add_position, data=shown)
+        check = record.verification
+        return cls(
+            id=record.id,
+            name=record.name,
+            description=record.description,
+            endpoint=record.endpoint,
+            http_method=record.http_method,
+            request_format=record.request_format,
+            status=record.status,
+            status_reason=record.status_reason,
+            subscriptions=record.subscriptions,
+            authentication=view,
+            custom_headers=record.custom_headers,
+            external_source=record.external_source,
+            verification=VerificationView(**check.model_dump(exclude={"verify_token_sealed"})) if check else None,
+            retry_policy=record.retry_policy,
+            created_at=record.created_at,
+            created_by=record.created_by,
+            updated_at=record.updated_at,
+            updated_by=record.updated_by,
+        )
+
+
+class WebhookResponse(BaseModel):
+    webhook: Webhook
+
+
+class CursorMeta(BaseModel):
+    has_more: bool
+    after_cursor: str | None
+    before_cursor: str | None
+
+
+class PageLinks(BaseModel):
+    prev: str | None
+    next: str | None
+
+
+class WebhookList(BaseModel):
+    webhooks: list[Webhook]
+    meta: CursorMeta
+    links: PageLinks
+
+
+class SigningSecret(BaseModel):
+    algorithm: str = SIGNING_ALGORITHM
+    secret: str
+
+
+class SigningSecretResponse(BaseModel):
+    signing_secret: SigningSecret
+
+
+class TestResponseHeader(BaseModel):
+    key: str
+    value: str
+
+
+class TestError(BaseModel):
+    type: str = Field(description="timeout or connection")
+    detail: str
+
+
+class TestResponse(BaseModel):
+    status: int | None = Field(description="The endpoint's HTTP status; null when no response came back")
+    headers: list[TestResponseHeader]
+    body: str
+    truncated: bool = False
+    duration: int = Field(description="Milliseconds")
+    error: TestError | None = Field(default=None, description="Why there is no response (timeout, connection)")
+
+
+class TestWebhookResponse(BaseModel):
+    response: TestResponse
+
+
+# ------------------------------------------------------------------ invocations
+
+
+class InvocationRecord(BaseModel):
+    """One event or trigger firing delivered to one webhook (with its retries)."""
+
+    id: str
+    webhook_id: str
+    event_id: str
+    event_type: str
+    status: InvocationStatus
+    created_at: Timestamp
+    latest_completed_at: Timestamp | None = None
+    attempts: int = 0
+
+
+class AttemptRecord(BaseModel):
+    """One HTTP request of an invocation. `number` starts at 1."""
+
+    number: int = Field(ge=1, le=999)
+    status: InvocationStatus
+    status_code: int | None = None
+    completed_at: Timestamp
+    duration_ms: int = Field(ge=0)
+    error: str | None = None
+    response_body: str | None = None
+
+
+class Invocation(BaseModel):
+    id: str
+    webhook_id: str
+    event_id: str
+    event_type: str
+    status: InvocationStatus
+    created_at: Timestamp
+    latest_completed_at: Timestamp | None
+    attempts: int
+
+
+class InvocationList(BaseModel):
+    invocations: list[Invocation]
+    meta: CursorMeta
+    links: PageLinks
+
+
+class Attempt(BaseModel):
+    id: str
+    invocation_id: str
+    number: int
+    status: InvocationStatus
+    status_code: int | None
+    completed_at: Timestamp
+    duration: int = Field(description="Milliseconds")
+    error: str | None
+    response_body: str | None = Field(description="The first 1 KB of the response body")
+
+
+class AttemptList(BaseModel):
+    attempts: list[Attempt]
