@@ -7,8 +7,10 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
+from moto import mock_aws
 
 from hookyard.dynamo import (
     decode_cursor,
@@ -17,6 +19,7 @@ from hookyard.dynamo import (
     from_item,
     key,
     mapped_errors,
+    query_page,
     serialize,
     to_item,
 )
@@ -207,6 +210,50 @@ def test_decode_cursor_refuses_a_sort_key_outside_the_prefix() -> None:
     # When / Then
     with pytest.raises(BadRequest, match=r"page\[after\]"):
         decode_cursor(cursor, PK, "WEBHOOK#")
+
+
+# ------------------------------------------------------------------ pages
+
+
+@pytest.fixture
+def table() -> Any:
+    """A moto table holding five items under the prefix and one outside it."""
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(
+            TableName="t",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("PK", "SK")],
+            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+        )
+        for n in range(5):
+            client.put_item(TableName="t", Item=to_item({"PK": PK, "SK": f"HOOK#{n}", "n": n}))
+        client.put_item(TableName="t", Item=to_item({"PK": PK, "SK": "ZZZ#other", "n": 99}))
+        yield client
+
+
+def _walk(client: Any, limit: int) -> list[list[int]]:
+    pages, after = [], None
+    while True:
+        items, after = query_page(client, "t", PK, "HOOK#", limit, after)
+        pages.append([i["n"] for i in items])
+        if after is None:
+            return pages
+
+
+def test_query_page_walks_every_item_under_the_prefix_in_order(table: Any) -> None:
+    assert _walk(table, 2) == [[0, 1], [2, 3], [4]]
+
+
+def test_query_page_gives_no_cursor_when_a_full_page_is_the_last(table: Any) -> None:
+    assert _walk(table, 5) == [[0, 1, 2, 3, 4]]
+    assert _walk(table, 1) == [[0], [1], [2], [3], [4]]
+
+
+def test_query_page_refuses_a_cursor_from_another_prefix(table: Any) -> None:
+    foreign = encode_cursor(key(PK, "ZZZ#other"))
+    with pytest.raises(BadRequest, match=r"page\[after\]"):
+        query_page(table, "t", PK, "HOOK#", 2, foreign)
 
 
 # ------------------------------------------------------------------ errors

@@ -87,6 +87,33 @@ def decode_cursor(cursor: str | None, pk: str, sk_prefix: str) -> dict[str, Any]
     return key(pk, sk)
 
 
+def query_page(
+    client: Any, table: str, pk: str, prefix: str, limit: int, after: str | None
+) -> tuple[list[Item], str | None]:
+    """One page of the items under `pk` whose sort key starts with `prefix`, in sort-key
+    order, from the caller's `after` cursor; returns the items and the next cursor.
+
+    DynamoDB reports a last key whenever a page is full, so a full page looks one item
+    further: the cursor is None (no "has_more") when nothing follows.
+    """
+    params: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+        "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
+        "Limit": limit,
+    }
+    start = decode_cursor(after, pk, prefix)
+    if start:
+        params["ExclusiveStartKey"] = start
+    out = client.query(**params)
+    last = out.get("LastEvaluatedKey")
+    if last and len(out["Items"]) == limit:
+        peek = client.query(**{**params, "Limit": 1, "ExclusiveStartKey": last})
+        if not peek["Items"]:
+            last = None
+    return [from_item(i) for i in out["Items"]], encode_cursor(last)
+
+
 @contextmanager
 def mapped_errors(conflict: str = "already exists") -> Iterator[None]:
     """Turn DynamoDB failures a caller can act on into domain errors, by error code."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hookyard import aws, clock, ids
-from hookyard.dynamo import decode_cursor, encode_cursor, from_item, key, mapped_errors, to_item
+from hookyard.dynamo import from_item, key, mapped_errors, query_page, to_item
 from hookyard.errors import NotFound
 from hookyard.models.accounts import Account, ApiToken
 from hookyard.secrets import new_api_token, sha256_hex
@@ -76,17 +76,8 @@ class AccountsRepository:
         return _account(from_item(out["Item"]))
 
     def list_accounts(self, limit: int, after: str | None) -> tuple[list[Account], str | None]:
-        params: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": {":pk": {"S": ACCOUNTS_PK}, ":prefix": {"S": "ACCOUNT#"}},
-            "Limit": limit,
-        }
-        start = decode_cursor(after, ACCOUNTS_PK, "ACCOUNT#")
-        if start:
-            params["ExclusiveStartKey"] = start
-        out = aws.dynamodb().query(**params)
-        return [_account(from_item(i)) for i in out["Items"]], encode_cursor(out.get("LastEvaluatedKey"))
+        items, cursor = query_page(aws.dynamodb(), self.table, ACCOUNTS_PK, "ACCOUNT#", limit, after)
+        return [_account(i) for i in items], cursor
 
     def issue_token(self, account_id: int, name: str, value: str | None = None) -> tuple[ApiToken, str]:
         """Create an API token for an existing account; returns it and its value (shown once).

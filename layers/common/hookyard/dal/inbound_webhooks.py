@@ -12,7 +12,7 @@ from typing import Any
 from hookyard import aws, clock
 from hookyard.dal.accounts import account_pk
 from hookyard.dal.ingest_lookup import ingest_key
-from hookyard.dynamo import decode_cursor, encode_cursor, from_item, key, mapped_errors, to_item
+from hookyard.dynamo import from_item, key, mapped_errors, query_page, to_item
 from hookyard.errors import NotFound
 from hookyard.models.inbound_webhooks import InboundWebhookRecord
 from hookyard.secrets import sha256_hex
@@ -58,26 +58,8 @@ class InboundWebhooksRepository:
     def list(
         self, account_id: int, integration: str, limit: int, after: str | None
     ) -> tuple[list[InboundWebhookRecord], str | None]:
-        pk, prefix = account_pk(account_id), _sk(integration)
-        params: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
-            "Limit": limit,
-        }
-        start = decode_cursor(after, pk, prefix)
-        if start:
-            params["ExclusiveStartKey"] = start
-        out = aws.dynamodb().query(**params)
-        records = [_record(from_item(i)) for i in out["Items"]]
-        last = out.get("LastEvaluatedKey")
-        if last and len(records) == limit:
-            # DynamoDB reports a last key whenever the page is full; look one further so
-            # "has_more" is never true for an empty next page.
-            peek = aws.dynamodb().query(**{**params, "Limit": 1, "ExclusiveStartKey": last})
-            if not peek["Items"]:
-                last = None
-        return records, encode_cursor(last)
+        items, cursor = query_page(aws.dynamodb(), self.table, account_pk(account_id), _sk(integration), limit, after)
+        return [_record(i) for i in items], cursor
 
     def delete(self, account_id: int, integration: str, uuid: str) -> None:
         record = self.get(account_id, integration, uuid)

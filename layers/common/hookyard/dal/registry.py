@@ -13,7 +13,7 @@ from typing import Any
 
 from hookyard import aws, clock, ids
 from hookyard.dal.accounts import account_pk
-from hookyard.dynamo import decode_cursor, encode_cursor, from_item, key, mapped_errors, to_item
+from hookyard.dynamo import from_item, key, mapped_errors, query_page, to_item
 from hookyard.errors import NotFound
 from hookyard.models.registry import BundleDocument, Integration, JobSpecRecord
 
@@ -94,23 +94,10 @@ class RegistryRepository:
     def list_bundles(
         self, account_id: int, integration: str, limit: int, after: str | None
     ) -> tuple[list[BundleDocument], str | None]:
-        pk, prefix = account_pk(account_id), f"BUNDLE#{integration}#"
-        params: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
-            "Limit": limit,
-        }
-        start = decode_cursor(after, pk, prefix)
-        if start:
-            params["ExclusiveStartKey"] = start
-        out = aws.dynamodb().query(**params)
-        last = out.get("LastEvaluatedKey")
-        if last and len(out["Items"]) == limit:
-            peek = aws.dynamodb().query(**{**params, "Limit": 1, "ExclusiveStartKey": last})
-            if not peek["Items"]:
-                last = None
-        return [_bundle(from_item(i)) for i in out["Items"]], encode_cursor(last)
+        items, cursor = query_page(
+            aws.dynamodb(), self.table, account_pk(account_id), f"BUNDLE#{integration}#", limit, after
+        )
+        return [_bundle(i) for i in items], cursor
 
     def get_bundle_by_uuid(self, account_id: int, integration: str, uuid: str) -> BundleDocument:
         for item in self._query(account_pk(account_id), f"BUNDLE#{integration}#"):
