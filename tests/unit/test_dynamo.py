@@ -19,6 +19,7 @@ from hookyard.dynamo import (
     from_item,
     key,
     mapped_errors,
+    query_all,
     query_page,
     serialize,
     to_item,
@@ -248,6 +249,16 @@ def test_query_page_walks_every_item_under_the_prefix_in_order(table: Any) -> No
 def test_query_page_gives_no_cursor_when_a_full_page_is_the_last(table: Any) -> None:
     assert _walk(table, 5) == [[0, 1, 2, 3, 4]]
     assert _walk(table, 1) == [[0], [1], [2], [3], [4]]
+
+
+def test_query_all_reads_every_page_under_the_prefix(table: Any) -> None:
+    assert [i["n"] for i in query_all(table, "t", PK, "HOOK#", page=2)] == [0, 1, 2, 3, 4]
+    assert [i["n"] for i in query_all(table, "t", PK)] == [0, 1, 2, 3, 4, 99]
+
+
+def test_query_all_starts_after_the_given_key(table: Any) -> None:
+    items = query_all(table, "t", PK, "HOOK#", start=key(PK, "HOOK#2"), page=1, consistent=True)
+    assert [i["n"] for i in items] == [3, 4]
 
 
 def test_query_page_refuses_a_cursor_from_another_prefix(table: Any) -> None:

@@ -87,6 +87,41 @@ def decode_cursor(cursor: str | None, pk: str, sk_prefix: str) -> dict[str, Any]
     return key(pk, sk)
 
 
+def query_all(
+    client: Any,
+    table: str,
+    pk: str,
+    prefix: str = "",
+    *,
+    start: Mapping[str, Any] | None = None,
+    page: int | None = None,
+    consistent: bool = False,
+) -> Iterator[Item]:
+    """Every item under `pk` whose sort key starts with `prefix`, in sort-key order,
+    read `page` items per query (DynamoDB's 1 MB page when None), after `start`."""
+    params: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+        "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
+    }
+    if not prefix:  # DynamoDB refuses an empty string in a key condition
+        params["KeyConditionExpression"] = "PK = :pk"
+        del params["ExpressionAttributeValues"][":prefix"]
+    if page:
+        params["Limit"] = page
+    if consistent:
+        params["ConsistentRead"] = True
+    if start:
+        params["ExclusiveStartKey"] = start
+    while True:
+        out = client.query(**params)
+        for item in out["Items"]:
+            yield from_item(item)
+        if "LastEvaluatedKey" not in out:
+            return
+        params["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
+
 def query_page(
     client: Any, table: str, pk: str, prefix: str, limit: int, after: str | None
 ) -> tuple[list[Item], str | None]:

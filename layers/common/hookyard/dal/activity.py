@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hookyard import aws, clock, ids
-from hookyard.dynamo import decode_cursor, encode_cursor, from_item, key, mapped_errors, to_item
+from hookyard.dynamo import decode_cursor, encode_cursor, from_item, key, mapped_errors, query_all, to_item
 from hookyard.errors import BadRequest, NotFound
 from hookyard.models.activity import Execution, ExecutionStatus, LogEntry, Step
 
@@ -116,20 +116,10 @@ class ActivityRepository:
     def recorded_results(self, account_id: int, execution_id: str) -> dict[str, Any]:
         """Call key -> result of every action call already completed."""
         out: dict[str, Any] = {}
-        params: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": {":pk": {"S": f"EXEC#{account_id}#{execution_id}"}, ":prefix": {"S": "CALL#"}},
-            "ConsistentRead": True,
-        }
-        while True:
-            page = aws.dynamodb().query(**params)
-            for raw in page["Items"]:
-                item = from_item(raw)
-                out[item["SK"].removeprefix("CALL#")] = json.loads(item["result"])
-            if "LastEvaluatedKey" not in page:
-                return out
-            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        pk = f"EXEC#{account_id}#{execution_id}"
+        for item in query_all(aws.dynamodb(), self.table, pk, "CALL#", consistent=True):
+            out[item["SK"].removeprefix("CALL#")] = json.loads(item["result"])
+        return out
 
     def record_call(self, account_id: int, execution_id: str, call_key: str, result: Any) -> None:
         """Keep an action's result for replay (results over REPLAY_BYTES are not kept:

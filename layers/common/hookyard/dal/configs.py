@@ -19,7 +19,7 @@ from typing import Any
 
 from hookyard import aws, clock
 from hookyard.dal.accounts import account_pk
-from hookyard.dynamo import decode_cursor, encode_cursor, from_item, key, mapped_errors, to_item
+from hookyard.dynamo import decode_cursor, encode_cursor, from_item, key, mapped_errors, query_all, to_item
 from hookyard.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
 from hookyard.models.configs import MAX_CONFIG_BYTES, MAX_SCOPE_BYTES, ConfigRecord, JsonObject, is_valid_scope
 
@@ -202,21 +202,7 @@ class ConfigsRepository:
 
     # ------------------------------------------------------------ helpers
     def _query(self, pk: str, prefix: str, start: dict[str, Any] | None, page: int) -> Iterator[dict[str, Any]]:
-        params: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
-            "Limit": page,
-        }
-        if start:
-            params["ExclusiveStartKey"] = start
-        while True:
-            out = aws.dynamodb().query(**params)
-            for item in out["Items"]:
-                yield from_item(item)
-            if "LastEvaluatedKey" not in out:
-                return
-            params["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+        return query_all(aws.dynamodb(), self.table, pk, prefix, start=start, page=page)
 
     def _item(self, account_id: int, record: ConfigRecord) -> dict[str, Any]:
         return to_item(

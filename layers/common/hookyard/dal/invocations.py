@@ -20,7 +20,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from hookyard import aws, clock
-from hookyard.dynamo import decode_cursor, encode_cursor, from_item, key, mapped_errors, to_item
+from hookyard.dynamo import decode_cursor, encode_cursor, from_item, key, mapped_errors, query_all, to_item
 from hookyard.errors import BadRequest, Conflict, NotFound
 from hookyard.models.webhooks import AttemptRecord, InvocationRecord, InvocationStatus
 
@@ -277,23 +277,11 @@ class InvocationsRepository:
     def list_attempts(self, account_id: int, webhook_id: str, invocation_id: str) -> list[AttemptRecord]:
         """The invocation's attempts, first first; NotFound if the invocation is unknown."""
         self.get_invocation(account_id, webhook_id, invocation_id)
-        params: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": {
-                ":pk": {"S": invocations_pk(account_id, webhook_id)},
-                ":prefix": {"S": f"A#{invocation_id}#"},
-            },
-        }
-        attempts: list[AttemptRecord] = []
-        while True:
-            out = aws.dynamodb().query(**params)
-            for raw in out["Items"]:
-                item = from_item(raw)
-                attempts.append(AttemptRecord(**{k: v for k, v in item.items() if k in AttemptRecord.model_fields}))
-            if "LastEvaluatedKey" not in out:
-                return attempts
-            params["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+        pk = invocations_pk(account_id, webhook_id)
+        return [
+            AttemptRecord(**{k: v for k, v in item.items() if k in AttemptRecord.model_fields})
+            for item in query_all(aws.dynamodb(), self.table, pk, f"A#{invocation_id}#")
+        ]
 
     # ------------------------------------------------------------ items
     def _read(self, pk: str, invocation_id: str) -> tuple[InvocationRecord, int, int]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from hookyard import aws, clock, ids
 from hookyard.dal.accounts import account_pk
-from hookyard.dynamo import from_item, key, mapped_errors, query_page, to_item
+from hookyard.dynamo import from_item, key, mapped_errors, query_all, query_page, to_item
 from hookyard.errors import NotFound
 from hookyard.models.registry import BundleDocument, Integration, JobSpecRecord
 
@@ -146,18 +146,7 @@ class RegistryRepository:
 
     # ------------------------------------------------------------ helpers
     def _query(self, pk: str, prefix: str) -> list[dict[str, Any]]:
-        params: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
-        }
-        items: list[dict[str, Any]] = []
-        while True:
-            out = aws.dynamodb().query(**params)
-            items += [from_item(i) for i in out["Items"]]
-            if "LastEvaluatedKey" not in out:
-                return items
-            params["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+        return list(query_all(aws.dynamodb(), self.table, pk, prefix))
 
     def _job_spec_item(self, record: JobSpecRecord) -> dict[str, Any]:
         return to_item(

@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 
 from hookyard import aws, rules
 from hookyard.dal.accounts import account_pk
-from hookyard.dynamo import from_item, key, mapped_errors, to_item
+from hookyard.dynamo import from_item, key, mapped_errors, query_all, to_item
 from hookyard.errors import BadRequest, NotFound
 from hookyard.models.triggers import TriggerRecord
 
@@ -52,18 +52,7 @@ class TriggersRepository:
 
     def list_all(self, account_id: int) -> list[TriggerRecord]:
         """Every trigger of the account, oldest first."""
-        params: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": {":pk": {"S": account_pk(account_id)}, ":prefix": {"S": TRIGGER_PREFIX}},
-        }
-        records: list[TriggerRecord] = []
-        while True:
-            out = aws.dynamodb().query(**params)
-            records += [_record(from_item(i)) for i in out["Items"]]
-            if "LastEvaluatedKey" not in out:
-                return records
-            params["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+        return [_record(i) for i in query_all(aws.dynamodb(), self.table, account_pk(account_id), TRIGGER_PREFIX)]
 
     def using_webhook(self, account_id: int, webhook_id: str) -> list[TriggerRecord]:
         """The account's triggers that notify this webhook."""

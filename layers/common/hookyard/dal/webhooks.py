@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 
 from hookyard import aws, clock, crypto, rules
 from hookyard.dal.accounts import account_pk
-from hookyard.dynamo import from_item, key, mapped_errors, to_item
+from hookyard.dynamo import from_item, key, mapped_errors, query_all, to_item
 from hookyard.errors import BadRequest, HookyardError, NotFound
 from hookyard.models.webhooks import ConnectionMethod, WebhookRecord, WebhookStatus
 from hookyard.webhooks.headers import authentication_headers
@@ -80,18 +80,7 @@ class WebhooksRepository:
 
     def list_all(self, account_id: int) -> list[WebhookRecord]:
         """Every webhook of the account (at most MAX_WEBHOOKS_PER_ACCOUNT), oldest first."""
-        params: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": {":pk": {"S": account_pk(account_id)}, ":prefix": {"S": WEBHOOK_PREFIX}},
-        }
-        records: list[WebhookRecord] = []
-        while True:
-            out = aws.dynamodb().query(**params)
-            records += [_record(from_item(i)) for i in out["Items"]]
-            if "LastEvaluatedKey" not in out:
-                return records
-            params["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+        return [_record(i) for i in query_all(aws.dynamodb(), self.table, account_pk(account_id), WEBHOOK_PREFIX)]
 
     # ------------------------------------------------------------ secrets (delivery)
     def signing_secret(self, record: WebhookRecord) -> str:
