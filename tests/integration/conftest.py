@@ -15,7 +15,7 @@ import pytest
 from moto import mock_aws
 from moto.core.botocore_stubber import BotocoreStubber
 
-from hookyard import aws
+from hookyard import aws, crypto
 from hookyard.config import get_settings
 from hookyard_dev.embedded_aws import provision
 from hookyard_dev.runtime import LambdaContext, function_environment
@@ -51,9 +51,11 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Template]:
             monkeypatch.setenv(name, value)
         aws.reset_clients()
         get_settings.cache_clear()
+        crypto.forget_opened()
         yield template
     aws.reset_clients()
     get_settings.cache_clear()
+    crypto.forget_opened()
 
 
 def _locked(lock: Any, call: Any, *args: Any, **kwargs: Any) -> Any:

@@ -1253,6 +1253,30 @@ def test_recording_is_idempotent() -> None:
     assert len(_ids(call("list_invocations", query={}, webhook_id=created["id"]))) == 1
 
 
+def test_recording_an_attempt_sets_the_invocation_status_with_it() -> None:
+    created = create()
+    invocation_id = "01INV" + "9" * 21
+    invocations().create_invocation(1, created["id"], invocation_id, "ev9", "zen:event-type:t")
+    first = AttemptRecord(
+        number=1,
+        status=InvocationStatus.SERVER_ERROR,
+        status_code=503,
+        completed_at=datetime(2026, 1, 1, tzinfo=UTC),
+        duration_ms=5,
+    )
+
+    recorded = invocations().record_attempt(
+        1, created["id"], invocation_id, first, status=InvocationStatus.SERVER_ERROR
+    )
+    # The same attempt again (a redelivered message), now ending the invocation.
+    again = invocations().record_attempt(1, created["id"], invocation_id, first, status=InvocationStatus.FAILED)
+
+    listed = body(call("list_invocations", query={}, webhook_id=created["id"]))["invocations"]
+    assert (recorded, again) == (True, False)
+    assert [a.status_code for a in invocations().list_attempts(1, created["id"], invocation_id)] == [503]
+    assert [(i["id"], i["status"]) for i in listed] == [(invocation_id, "failed")]
+
+
 # ------------------------------------------------------------------ swagger
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
@@ -54,6 +54,9 @@ class Delivery:
     client: OutboundClient
     queue_url: str
     event_bus: str
+    # Webhooks as read for this batch (None: gone or inactive): a batch's messages mostly
+    # go to the same few webhooks, so each is read once per batch, not once per message.
+    _webhooks: dict[tuple[int, str], WebhookRecord | None] = field(default_factory=dict)
 
     # ------------------------------------------------------------ from the bus
     def subscription(self, message: SubscriptionMessage) -> Result:
@@ -106,9 +109,7 @@ class Delivery:
                         duration_ms=0,
                         error=exc.detail,
                     ),
-                )
-                self.invocations.set_status(
-                    message.account_id, webhook.id, invocation_id, InvocationStatus.FAILED, completed_at=clock.now()
+                    status=InvocationStatus.FAILED,
                 )
                 results.append(Result(InvocationStatus.FAILED))
                 continue
@@ -225,9 +226,7 @@ class Delivery:
                 error=error,
                 response_body=truncate_body(response_body),
             ),
-        )
-        self.invocations.set_status(
-            message.account_id, webhook.id, message.invocation_id, decision.status, completed_at=clock.now()
+            status=decision.status,
         )
         if isinstance(decision, retry.Retry):
             self._later(message.model_copy(update={"attempt": message.attempt + 1}), decision.delay_seconds)
@@ -235,6 +234,7 @@ class Delivery:
             self.webhooks.deactivate(
                 message.account_id, webhook.id, "the endpoint answered 410 Gone", event_bus=self.event_bus
             )
+            self._webhooks[(message.account_id, webhook.id)] = None
             logger.warning("webhook deactivated: 410 Gone", webhook_id=webhook.id)
         logger.info(
             "delivery attempt",
@@ -249,6 +249,13 @@ class Delivery:
 
     # ------------------------------------------------------------ helpers
     def _active_webhook(self, account_id: int, webhook_id: str) -> WebhookRecord | None:
+        """The webhook if it is active (read once per batch), else None."""
+        cache_key = (account_id, webhook_id)
+        if cache_key not in self._webhooks:
+            self._webhooks[cache_key] = self._read_webhook(account_id, webhook_id)
+        return self._webhooks[cache_key]
+
+    def _read_webhook(self, account_id: int, webhook_id: str) -> WebhookRecord | None:
         try:
             webhook = self.webhooks.get(account_id, webhook_id)
         except NotFound:

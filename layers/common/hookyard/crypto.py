@@ -5,9 +5,16 @@ their owner, so a sealed value copied to another account's item does not open.""
 from __future__ import annotations
 
 import base64
+import threading
+import time
 
 from hookyard import aws
 from hookyard.config import SecretsSettings, get_settings
+
+OPENED_SECONDS = 300.0  # how long an opened value is kept in memory
+OPENED_MAX = 256  # how many are kept at most (the oldest go first)
+_opened: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[float, str]] = {}
+_lock = threading.Lock()
 
 
 def seal(plaintext: str, context: dict[str, str]) -> str:
@@ -20,5 +27,29 @@ def seal(plaintext: str, context: dict[str, str]) -> str:
 
 
 def unseal(sealed: str, context: dict[str, str]) -> str:
+    """The plaintext of `sealed`, opened with KMS under `context`.
+
+    Opened values are kept in memory for a few minutes (keyed by the sealed text and the
+    context, so a rotated secret, whose sealed text is new, is never served stale): a
+    delivery batch signs many requests with the same webhook's secret, and one KMS call
+    per request would cost a round trip each and KMS request charges.
+    """
+    cache_key = (sealed, tuple(sorted(context.items())))
+    now = time.monotonic()
+    hit = _opened.get(cache_key)
+    if hit is not None and now - hit[0] < OPENED_SECONDS:
+        return hit[1]
     out = aws.kms().decrypt(CiphertextBlob=base64.b64decode(sealed), EncryptionContext=context)
-    return out["Plaintext"].decode()
+    plaintext: str = out["Plaintext"].decode()
+    with _lock:
+        _opened.pop(cache_key, None)
+        while len(_opened) >= OPENED_MAX:
+            del _opened[next(iter(_opened))]  # the oldest
+        _opened[cache_key] = (now, plaintext)
+    return plaintext
+
+
+def forget_opened() -> None:
+    """Drop every opened value kept in memory (tests)."""
+    with _lock:
+        _opened.clear()

@@ -64,6 +64,10 @@ class InvocationsRepository:
     def __init__(self, table: str, retention_days: int = 7) -> None:
         self.table = table
         self.retention = timedelta(days=retention_days)
+        # Invocations this instance just created, as written: the attempt that follows
+        # updates them without reading them back first (its write is conditioned on
+        # the version all the same, so a stale copy only costs a read and a retry).
+        self._created: dict[tuple[str, str], tuple[InvocationRecord, int, int]] = {}
 
     def _expires(self, moment: datetime | None = None) -> int:
         return int(((moment or clock.now()) + self.retention).timestamp())
@@ -108,15 +112,23 @@ class InvocationsRepository:
                 return self.get_invocation(account_id, webhook_id, invocation_id)
             with mapped_errors():
                 raise
+        self._created[(pk, invocation_id)] = (record, 1, expires)
         return None
 
-    def record_attempt(self, account_id: int, webhook_id: str, invocation_id: str, attempt: AttemptRecord) -> bool:
+    def record_attempt(
+        self,
+        account_id: int,
+        webhook_id: str,
+        invocation_id: str,
+        attempt: AttemptRecord,
+        status: InvocationStatus | None = None,
+    ) -> bool:
         """Record an attempt and move the invocation's `attempts` and `latest_completed_at`
-        forward. Idempotent by attempt number: a second record of the same number keeps
-        the first (returns False) but still repairs the invocation's summary."""
-        pk = invocations_pk(account_id, webhook_id)
+        forward (and set its `status`, if given), in one transaction. Idempotent by attempt
+        number: a second record of the same number keeps the first (returns False) but
+        still repairs the invocation's summary."""
         item = {
-            "PK": pk,
+            "PK": invocations_pk(account_id, webhook_id),
             "SK": _attempt_sk(invocation_id, attempt.number),
             "invocation_id": invocation_id,
             "number": attempt.number,
@@ -128,17 +140,18 @@ class InvocationsRepository:
             "response_body": truncate_body(attempt.response_body),
             "expires_at": self._expires(),
         }
-        created = True
-        try:
-            aws.dynamodb().put_item(
-                TableName=self.table, Item=to_item(item), ConditionExpression="attribute_not_exists(PK)"
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                with mapped_errors():
-                    raise
-            created = False
-        self._update(account_id, webhook_id, invocation_id, attempts=attempt.number, completed_at=attempt.completed_at)
+        put = {
+            "Put": {"TableName": self.table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
+        }
+        _, created = self._update(
+            account_id,
+            webhook_id,
+            invocation_id,
+            status=status,
+            attempts=attempt.number,
+            completed_at=attempt.completed_at,
+            with_write=put,
+        )
         return created
 
     def set_status(
@@ -151,7 +164,7 @@ class InvocationsRepository:
     ) -> InvocationRecord:
         """Set the invocation's status (and move latest_completed_at forward to
         `completed_at`, if later). Returns the invocation as stored."""
-        return self._update(account_id, webhook_id, invocation_id, status=status, completed_at=completed_at)
+        return self._update(account_id, webhook_id, invocation_id, status=status, completed_at=completed_at)[0]
 
     def _update(
         self,
@@ -162,10 +175,17 @@ class InvocationsRepository:
         status: InvocationStatus | None = None,
         completed_at: datetime | None = None,
         attempts: int | None = None,
-    ) -> InvocationRecord:
+        with_write: dict[str, Any] | None = None,
+    ) -> tuple[InvocationRecord, bool]:
+        """Apply the changes to the invocation (read, then a transaction conditioned on
+        its version; again on a lost race). `with_write`, a conditional Put of another
+        item, goes in the same transaction; if its condition fails it is dropped. Returns
+        the invocation as stored and whether `with_write` was written."""
         pk = invocations_pk(account_id, webhook_id)
+        known = self._created.pop((pk, invocation_id), None)
         for _ in range(_UPDATE_TRIES):
-            current, version, expires = self._read(pk, invocation_id)
+            current, version, expires = known or self._read(pk, invocation_id)
+            known = None
             changes: dict[str, Any] = {}
             if status is not None and status != current.status:
                 changes["status"] = status
@@ -175,31 +195,35 @@ class InvocationsRepository:
                 changes["latest_completed_at"] = completed_at
             if attempts is not None and attempts > current.attempts:
                 changes["attempts"] = attempts
-            if not changes:
-                return current
+            writes: list[dict[str, Any]] = [with_write] if with_write else []
             updated = current.model_copy(update=changes)
-            writes: list[dict[str, Any]] = [
-                {
-                    "Put": {
-                        "TableName": self.table,
-                        "Item": self._item(pk, updated, expires, version=version + 1),
-                        "ConditionExpression": "#v = :v",
-                        "ExpressionAttributeNames": {"#v": "version"},
-                        "ExpressionAttributeValues": {":v": {"N": str(version)}},
+            if changes:
+                writes.append(
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": self._item(pk, updated, expires, version=version + 1),
+                            "ConditionExpression": "#v = :v",
+                            "ExpressionAttributeNames": {"#v": "version"},
+                            "ExpressionAttributeValues": {":v": {"N": str(version)}},
+                        }
                     }
-                },
-            ]
-            if _index_sk(updated) != _index_sk(current):
-                writes.append({"Delete": {"TableName": self.table, "Key": key(pk, _index_sk(current))}})
-            writes.append({"Put": {"TableName": self.table, "Item": self._index_item(pk, updated, expires)}})
+                )
+                if _index_sk(updated) != _index_sk(current):
+                    writes.append({"Delete": {"TableName": self.table, "Key": key(pk, _index_sk(current))}})
+                writes.append({"Put": {"TableName": self.table, "Item": self._index_item(pk, updated, expires)}})
+            if not writes:
+                return current, False
             try:
                 aws.dynamodb().transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
             except ClientError as exc:
-                if _cancelled_by_condition(exc):
-                    continue  # changed meanwhile: read again and re-apply
-                with mapped_errors():
-                    raise
-            return updated
+                if not _cancelled_by_condition(exc):
+                    with mapped_errors():
+                        raise
+                if with_write and _failed_condition(exc, 0):
+                    with_write = None  # already written before (a redelivered attempt): keep the first
+                continue  # and if the invocation changed meanwhile: read again and re-apply
+            return updated, with_write is not None
         raise Conflict("invocation is being updated concurrently, retry")
 
     # ------------------------------------------------------------ reads (API)
@@ -318,3 +342,9 @@ def _cancelled_by_condition(exc: ClientError) -> bool:
         return True
     reasons = exc.response.get("CancellationReasons", [])  # type: ignore[typeddict-item]
     return code == "TransactionCanceledException" and any(r.get("Code") == "ConditionalCheckFailed" for r in reasons)
+
+
+def _failed_condition(exc: ClientError, index: int) -> bool:
+    """Whether the `index`th write of a cancelled transaction failed its condition."""
+    reasons = exc.response.get("CancellationReasons", [])  # type: ignore[typeddict-item]
+    return len(reasons) > index and reasons[index].get("Code") == "ConditionalCheckFailed"
