@@ -6,10 +6,9 @@ action notifies one of the account's trigger-connected webhooks with a Liquid bo
 from __future__ import annotations
 
 import json
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from liquid import Environment, Undefined
-from liquid.exceptions import LiquidError
 from pydantic import ValidationError
 
 from hookyard import clock, ids
@@ -21,6 +20,9 @@ from hookyard.models.webhooks import ConnectionMethod, HttpMethod, RequestFormat
 from hookyard.webhooks import triggers as trigger_rules
 from webhooks_api.logic import Services, bad_request, merge_patch
 from webhooks_api.paging import Page, paginate
+
+if TYPE_CHECKING:
+    from liquid import Environment
 
 
 def create(svc: Services, account_id: int, actor: str, definition: TriggerInput) -> TriggerRecord:
@@ -144,16 +146,22 @@ def _check_actions(repo: WebhooksRepository, account_id: int, actions: list[dict
         check_rendered_shape(body, webhook.request_format, webhook.http_method, f"{where}.value")
 
 
-class _Placeholder(Undefined):
-    """An unknown variable in the shape check: `0` is a JSON value both bare
-    (`"id": {{ticket.id}}`) and inside a string (`"title": "{{ticket.title}}"`)."""
+@cache
+def _probe() -> Environment:
+    """The shape check's environment (Liquid is imported on first use: listing and
+    showing triggers, and every webhook route, do without it)."""
+    from liquid import Environment, Undefined
 
-    def __str__(self) -> str:
-        return "0"
+    class Placeholder(Undefined):
+        """An unknown variable in the shape check: `0` is a JSON value both bare
+        (`"id": {{ticket.id}}`) and inside a string (`"title": "{{ticket.title}}"`)."""
 
+        def __str__(self) -> str:
+            return "0"
 
-_PROBE = Environment(undefined=_Placeholder)
-_PROBE.filters["json"] = lambda value: "0" if isinstance(value, Undefined) else json.dumps(value, default=str)
+    env = Environment(undefined=Placeholder)
+    env.filters["json"] = lambda value: "0" if isinstance(value, Undefined) else json.dumps(value, default=str)
+    return env
 
 
 def check_rendered_shape(template: str, request_format: RequestFormat, http_method: HttpMethod, field: str) -> None:
@@ -162,8 +170,10 @@ def check_rendered_shape(template: str, request_format: RequestFormat, http_meth
     it with every placeholder as 0. Zendesk bodies often put a placeholder where a JSON
     value goes; rendering with empty values would refuse those. A template this check
     cannot render is left to the delivery function (which records why it failed)."""
+    from liquid.exceptions import LiquidError
+
     try:
-        rendered = _PROBE.from_string(template).render()
+        rendered = _probe().from_string(template).render()
     except LiquidError:
         return
     try:

@@ -92,12 +92,9 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
-
-from liquid import BoundTemplate, Environment, is_undefined
-from liquid.exceptions import LiquidError
 
 from hookyard.errors import BadRequest
 from hookyard.models.webhooks import HttpMethod, RequestFormat
@@ -108,6 +105,9 @@ from hookyard.webhooks.payload import (
     content_type,
     parse_event_type,
 )
+
+if TYPE_CHECKING:
+    from liquid import BoundTemplate, Environment
 
 MAX_BODY_BYTES = 256 * 1024
 # EventBridge numeric matching covers -5.0e9 to 5.0e9; outside it a condition stays residual.
@@ -419,23 +419,34 @@ def _place(pattern: dict[str, Any], fragment: Fragment) -> bool:
 # ------------------------------------------------------------------ Liquid
 
 
-def _json_filter(value: object) -> str:
-    """`{{ x | json }}`: the value as JSON text (a string quoted and escaped)."""
-    if is_undefined(value):
-        return "null"
-    return json.dumps(value, ensure_ascii=False, default=str)
+# Liquid is imported on first use, not with this module: the webhooks API's cold start
+# does not pay for it unless a request has a template to check.
 
 
-class _Environment(Environment):
-    # Bounds on what one template may cost the delivery function: output (characters),
-    # loop iterations and the size of assigned variables.
-    output_stream_limit = MAX_BODY_BYTES
-    loop_iteration_limit = 100_000
-    local_namespace_limit = MAX_BODY_BYTES
+@cache
+def _env() -> Environment:
+    """The environment templates are parsed in (STRICT mode: syntax errors raise;
+    unknown variables render empty)."""
+    from liquid import Environment, is_undefined
+
+    class _Environment(Environment):
+        # Bounds on what one template may cost the delivery function: output
+        # (characters), loop iterations and the size of assigned variables.
+        output_stream_limit = MAX_BODY_BYTES
+        loop_iteration_limit = 100_000
+        local_namespace_limit = MAX_BODY_BYTES
+
+    def json_filter(value: object) -> str:
+        """`{{ x | json }}`: the value as JSON text (a string quoted and escaped)."""
+        if is_undefined(value):
+            return "null"
+        return json.dumps(value, ensure_ascii=False, default=str)
+
+    env = _Environment()
+    env.filters["json"] = json_filter
+    return env
 
 
-_ENV = _Environment()  # STRICT mode: syntax errors raise; unknown variables render empty
-_ENV.filters["json"] = _json_filter
 _REFUSED_TAGS = ("include", "render")  # would need a template loader; there is none
 
 
@@ -443,6 +454,8 @@ def validate_template(text: str, *, field: str = "body") -> None:
     """Raise BadRequest naming `field` and the problem (with line and column) unless
     `text` is a Liquid template Hookyard can render: valid syntax, known filters, no
     include/render tags, less than 256 KB."""
+    from liquid.exceptions import LiquidError
+
     if len(text.encode()) >= MAX_BODY_BYTES:
         raise BadRequest(f"{field}: must be less than 256 KB")
     try:
@@ -451,7 +464,7 @@ def validate_template(text: str, *, field: str = "body") -> None:
         raise BadRequest(f"{field}: Liquid syntax error{_where(exc)}: {exc.message}") from None
     analysis = template.analyze(include_partials=False)
     for name, spans in analysis.filters.items():
-        if name not in _ENV.filters:
+        if name not in _env().filters:
             raise BadRequest(f"{field}: unknown Liquid filter {name!r}{_at(text, spans[0].index)}")
     for name in _REFUSED_TAGS:
         if name in analysis.tags:
@@ -467,6 +480,8 @@ def liquid_context(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 def render_template(text: str, payload: Mapping[str, Any]) -> str:
     """`text` rendered against `payload`; raises RenderError if it cannot be."""
+    from liquid.exceptions import LiquidError
+
     try:
         return _parse(text).render(**liquid_context(payload))
     except LiquidError as exc:
@@ -527,10 +542,10 @@ def url_with_query(url: str, query: str) -> str:
 @lru_cache(maxsize=256)
 def _parse(text: str) -> BoundTemplate:
     # Deliveries render the same few templates over and over.
-    return _ENV.from_string(text)
+    return _env().from_string(text)
 
 
-def _where(exc: LiquidError) -> str:
+def _where(exc: Any) -> str:  # a LiquidError
     context = exc.context()
     return f" at line {context[0]}, column {context[1] + 1}" if context else ""
 
