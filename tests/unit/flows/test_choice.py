@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from hookyard.flows.choice import COMPARISONS, OPERATORS, check_rule, evaluate, parse_timestamp
+from hookyard.flows.choice import COMPARISONS, OPERATORS, check_rule, evaluate, first_match, parse_timestamp
 
 DATA: dict[str, Any] = {
     "s": "beta",
@@ -133,6 +133,17 @@ def test_and_or_not_combine_rules() -> None:
     assert not holds({"Or": [no, no]})
     assert holds({"Not": no})
     assert holds({"And": [{"Not": no}, {"Or": [no, {"Not": {"Not": yes}}]}]})
+
+
+def test_first_match_gives_the_first_rule_that_holds() -> None:
+    no = {"Variable": "$.n", "NumericEquals": 0, "Next": "A"}
+    yes = {"Variable": "$.s", "StringEquals": "beta", "Next": "B"}
+    also = {"Not": no, "Next": "C"}
+
+    assert first_match([no, yes, also], DATA) is yes
+    assert first_match([no, also, yes], DATA) is also
+    assert first_match([no, {"Variable": "$.absent", "IsNull": True, "Next": "D"}], DATA) is None
+    assert first_match([], DATA) is None
 
 
 def test_timestamps_without_an_offset_are_utc_and_dates_alone_are_not_timestamps() -> None:

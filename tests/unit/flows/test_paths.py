@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict, defaultdict
+from typing import Any
+
 import pytest
 
 from hookyard.flows.paths import (
+    NOT_FOUND,
     InvalidPath,
     PathError,
     PathNotFound,
@@ -12,6 +16,7 @@ from hookyard.flows.paths import (
     check_path,
     child_path,
     compile_path,
+    find,
     lookup,
     read_path,
     render_template,
@@ -56,6 +61,38 @@ def test_a_plain_path_that_leads_nowhere_raises_path_not_found(path: str) -> Non
 def test_lookup_tells_a_missing_value_from_a_null_one() -> None:
     assert lookup(DATA, "$.nothing") == (True, None)
     assert lookup(DATA, "$.absent") == (False, None)
+
+
+def test_find_gives_the_value_or_not_found() -> None:
+    assert find(DATA, "$.input.ticket_event.ticket.id") == 7
+    assert find(DATA, "$.nothing") is None
+    assert find(DATA, "$.absent") is NOT_FOUND
+    assert find(DATA, "$.list[*].n") == [1, 2]
+    assert find(DATA, "$.list[*].absent") is NOT_FOUND
+
+
+def test_paths_enter_objects_and_arrays_only() -> None:
+    counts: defaultdict[str, int] = defaultdict(int)
+    data: dict[str, Any] = {
+        "text": "abc",
+        "pair": ("a", "b"),
+        "ordered": OrderedDict(a={"b": 1}),
+        "counts": counts,
+        "list": [{"n": 1}, {"n": 2}],
+    }
+
+    assert lookup(data, "$.ordered.a.b") == (True, 1)
+    assert lookup(data, "$.list[-1].n") == (True, 2)
+    assert lookup(data, "$.list[2]") == (False, None)
+    assert lookup(data, "$.list.n") == (False, None)
+    assert lookup(data, "$.text[0]") == (False, None)  # not a character of the string
+    assert lookup(data, "$.pair[0]") == (False, None)  # only lists are arrays
+    assert lookup(data, "$.text.length") == (False, None)
+    assert lookup(data, "$.counts.missing") == (False, None)
+    assert counts == {}  # a defaultdict is read, never filled in
+    assert read_path(data, "$.ordered.a") == {"b": 1}
+    with pytest.raises(PathNotFound):
+        read_path(data, "$.counts.missing")
 
 
 @pytest.mark.parametrize("text", ["input.ticket", "$.", "$.a[", "$..", "States.Format('{}', $.a)"])
@@ -153,6 +190,16 @@ def test_parameters_resolve_nested_dollar_keys_and_keep_literals() -> None:
         "rows": [{"n": 2}, "plain"],
         "all": DATA,
     }
+
+
+def test_parameters_are_resolved_against_the_data_at_hand_every_time() -> None:
+    parameters = {"id.$": "$.id", "text.$": "ticket {{$.id}}", "literal.$": 5, "plain": "$.id"}
+
+    assert resolve_parameters(parameters, {"id": 1}) == {"id": 1, "text": "ticket 1", "literal.$": 5, "plain": "$.id"}
+    assert resolve_parameters(parameters, {"id": 2}) == {"id": 2, "text": "ticket 2", "literal.$": 5, "plain": "$.id"}
+    assert resolve_parameters({"l.$": "$.l[-1]"}, {"l": [1, 2]}) == {"l": 2}
+    with pytest.raises(PathNotFound):
+        resolve_parameters({"l.$": "$.l[2]"}, {"l": [1, 2]})
 
 
 def test_parameters_with_a_missing_path_raise_path_not_found() -> None:

@@ -23,11 +23,11 @@ here as a superset.)
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from hookyard.flows.paths import check_path, child_path, lookup
+from hookyard.flows.paths import NOT_FOUND, check_path, child_path, find
 
 Compare = Callable[[Any, Any], bool]
 
@@ -64,46 +64,92 @@ def parse_timestamp(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _string(value: Any) -> Any:
+    return value if isinstance(value, str) else None
+
+
+def _numeric(value: Any) -> Any:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _boolean(value: Any) -> Any:
+    return value if isinstance(value, bool) else None
+
+
+# operand kind -> `value` as that kind wants it, or None if it is not of that kind
+_AS_KIND: dict[str, Callable[[Any], Any]] = {
+    "string": _string,
+    "numeric": _numeric,
+    "boolean": _boolean,
+    "timestamp": parse_timestamp,
+}
+
+# The exact types a kind takes as they are (a shortcut: no converter call, and the
+# comparison of two of them is a bool); subclasses and timestamps take the converter.
+_EXACT: dict[str, frozenset[type]] = {
+    "string": frozenset({str}),
+    "numeric": frozenset({int, float}),
+    "boolean": frozenset({bool}),
+    "timestamp": frozenset(),
+}
+
+# For evaluate: COMPARISONS with the kind's converter and exact types in place of its
+# name; the presence operators have no converter.
+_EVALUATED: dict[str, tuple[Callable[[Any], Any] | None, Compare, bool, frozenset[type]]] = {
+    name: (_AS_KIND[kind], compare, by_path, _EXACT[kind]) for name, (kind, compare, by_path) in COMPARISONS.items()
+}
+_EVALUATED.update(dict.fromkeys(PRESENCE, (None, operator.eq, False, frozenset())))
+
+
 def _typed(kind: str, value: Any) -> Any:
     """`value` as the operator's kind wants it, or None if it is not of that kind."""
-    if kind == "string":
-        return value if isinstance(value, str) else None
-    if kind == "numeric":
-        return value if isinstance(value, int | float) and not isinstance(value, bool) else None
-    if kind == "boolean":
-        return value if isinstance(value, bool) else None
-    return parse_timestamp(value)
+    return _AS_KIND[kind](value)
 
 
 def evaluate(rule: dict[str, Any], data: Any) -> bool:
     """Whether a (validated) choice rule holds for `data`."""
+    return first_match((rule,), data) is not None
+
+
+def first_match(rules: Iterable[dict[str, Any]], data: Any) -> dict[str, Any] | None:
+    """The first of `rules` (validated, such as a Choice state's Choices) that holds for
+    `data`, or None."""
+    for rule in rules:
+        variable = rule.get("Variable")
+        if variable is None:  # validation keeps Variable out of And / Or / Not rules
+            if _logical(rule, data):
+                return rule
+            continue
+        value = find(data, variable)  # NOT_FOUND when it leads nowhere
+        holds = False
+        for name, operand in rule.items():
+            spec = _EVALUATED.get(name)
+            if spec is None:
+                continue  # Variable, Next, Comment
+            as_kind, compare, by_path, exact = spec
+            if as_kind is None:  # IsPresent, IsNull
+                holds = (value is not NOT_FOUND if name == "IsPresent" else value is None) is operand
+            elif value is NOT_FOUND or (by_path and (operand := find(data, operand)) is NOT_FOUND):
+                pass  # a side that leads nowhere: the comparison does not hold
+            elif type(value) in exact and type(operand) in exact:
+                holds = compare(value, operand)
+            else:
+                left, right = as_kind(value), as_kind(operand)
+                holds = left is not None and right is not None and bool(compare(left, right))
+            break  # one operator per rule
+        if holds:
+            return rule
+    return None
+
+
+def _logical(rule: dict[str, Any], data: Any) -> bool:
     if "And" in rule:
         return all(evaluate(inner, data) for inner in rule["And"])
     if "Or" in rule:
         return any(evaluate(inner, data) for inner in rule["Or"])
     if "Not" in rule:
         return not evaluate(rule["Not"], data)
-    found, value = lookup(data, rule["Variable"])
-    for name, operand in rule.items():
-        if name == "IsPresent":
-            return found is operand
-        if name == "IsNull":
-            return (found and value is None) is operand
-        spec = COMPARISONS.get(name)
-        if spec is None:
-            continue
-        if not found:
-            return False
-        kind, compare, by_path = spec
-        if by_path:
-            found_operand, operand = lookup(data, operand)
-            if not found_operand:
-                return False
-        left, right = _typed(kind, value), _typed(kind, operand)
-        if left is None or right is None:
-            return False
-        return bool(compare(left, right))
-    return False
+    raise KeyError("Variable")  # a comparison without one (validation requires it)
 
 
 def check_rule(

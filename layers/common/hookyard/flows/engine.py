@@ -26,6 +26,10 @@ key, name, type, input, output, error, started_at, ended_at; inputs and outputs 
 than `record_chars` characters of JSON are cut to a string. Recorded: an Action's
 resolved Parameters and result, a Pass state's result, a Map's item count and results,
 a Choice's chosen Next, a Wait's seconds, a Succeed's message, a failure's error.
+Without `on_step`, run_flow keeps each step as a tuple of the values above and builds
+the StepRecords (previews, datetimes) when `steps` is first read: the same records, as
+the engine never changes a value once a state produced or received it (copy on write;
+records held those values, not copies, before too).
 
 Executor protocol: `executor.call(step_key, action_name, parameters) -> result`, raising
 `ActionError(error, cause, status=None, retry_after=None)` when the action fails (HTTP
@@ -90,8 +94,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import FrozenInstanceError, dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from hookyard import clock as wall_clock
@@ -103,6 +107,7 @@ RUNTIME_ERROR = "States.Runtime"
 TIMEOUT_ERROR = "States.Timeout"
 LIMIT_ERROR = "States.LimitExceeded"
 NO_CHOICE_ERROR = "States.NoChoiceMatched"
+NO_CHOICE_CAUSE = "no choice rule matched and there is no Default"
 
 # Whole-flow retry, as ZIS does it for 429 and 5xx answers no Catch handled.
 MAX_FLOW_ATTEMPTS = 4
@@ -181,10 +186,52 @@ class StepRecord:
     ended_at: datetime
 
 
-@dataclass(frozen=True)
 class FlowResult:
+    """run_flow's answer: the outcome and the step records. Immutable and compared by
+    value, as the frozen dataclass it used to be; run_flow's `steps` are built when
+    first read (see the module docstring)."""
+
     outcome: Outcome
-    steps: list[StepRecord] = field(default_factory=list)
+    _steps: list[StepRecord]
+    _pending: _StepLog | None
+
+    def __init__(self, outcome: Outcome, steps: list[StepRecord] | None = None) -> None:
+        object.__setattr__(self, "outcome", outcome)
+        object.__setattr__(self, "_steps", [] if steps is None else steps)
+        object.__setattr__(self, "_pending", None)
+
+    @classmethod
+    def _deferred(cls, outcome: Outcome, log: _StepLog) -> FlowResult:
+        result = cls(outcome)
+        object.__setattr__(result, "_pending", log)
+        return result
+
+    @property
+    def steps(self) -> list[StepRecord]:
+        pending = self._pending
+        if pending is not None:
+            object.__setattr__(self, "_steps", pending.records())
+            object.__setattr__(self, "_pending", None)
+        return self._steps
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FlowResult) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.outcome, self.steps) == (other.outcome, other.steps)
+
+    def __getstate__(self) -> dict[str, Any]:  # copy and pickle: the records, built
+        return {"outcome": self.outcome, "_steps": self.steps, "_pending": None}
+
+    __hash__ = None  # type: ignore[assignment]  # as the frozen dataclass it was (steps is a list)
+
+    def __repr__(self) -> str:
+        return f"FlowResult(outcome={self.outcome!r}, steps={self.steps!r})"
 
 
 def flow_retry_delay(attempt: int, retry_after: float | None) -> float | None:
@@ -221,7 +268,8 @@ def run_flow(
     See the module docstring for the outcomes, step keys and the checkpoint format.
     Raises ValueError for a checkpoint this version cannot read."""
     frames, elapsed, steps = _read_checkpoint(checkpoint)
-    run = _Run(executor, limits, clock, now, on_step, record_chars, elapsed, steps)
+    log = _StepLog(record_chars, now)
+    run = _Run(executor, limits, clock, log, on_step, elapsed, steps)
     outcome: Outcome
     try:
         output = run.machine(definition, "", data, frames)
@@ -240,7 +288,7 @@ def run_flow(
         outcome = Failed(limit.error, limit.cause)
     except _Failure as failure:
         outcome = _unhandled(failure, attempt)
-    return FlowResult(outcome, run.records)
+    return FlowResult._deferred(outcome, log)
 
 
 def _unhandled(failure: _Failure, attempt: int) -> Outcome:
@@ -304,19 +352,23 @@ def _runtime(exc: PathError) -> _Failure:
     return _Failure(RUNTIME_ERROR, str(exc), retryable=False)
 
 
-@dataclass
 class _Log:
-    """What a state's step record shows; filled in by the state as it runs."""
+    """What a step record shows of an Action, Map, Wait or Succeed state; filled in by
+    the state as it runs (so a state that fails half-way still shows what it had)."""
 
-    input: Any = None
-    output: Any = None
+    __slots__ = ("input", "output")
+
+    def __init__(self) -> None:
+        self.input: Any = None
+        self.output: Any = None
 
 
 @dataclass(frozen=True)
 class _Position:
-    """Where a state runs: its name, its machine's key prefix (`""`, or `"Map[2]/"` in an
-    iteration), its step number, how many retries of it happened, and, when resuming a
-    Map mid-way, the Map's progress and the frames of the iteration in progress."""
+    """Where an Action, Map, Wait, Succeed or Fail state runs: its name, its machine's key
+    prefix (`""`, or `"Map[2]/"` in an iteration), its step number, how many retries of
+    it happened, and, when resuming a Map mid-way, the Map's progress and the frames of
+    the iteration in progress."""
 
     name: str
     prefix: str
@@ -330,28 +382,147 @@ class _Position:
         return f"{self.number}:{self.prefix}{self.name}"
 
 
+# A step as run_flow keeps it until the records are read:
+# (number, key prefix, name, type, input, output, error, started, ended), input and
+# output as the state produced them, the times as `_StepLog.stamp` took them.
+_Entry = tuple[int, str, str, str, Any, Any, str | None, Any, Any]
+
+_WALL_NOW = wall_clock.now
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NS_PER_MS = 1_000_000
+# json.dumps(value, ensure_ascii=False, default=str), without building an encoder per call
+_TO_JSON = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
+def _json_length_bound(value: Any, limit: int, depth: int = 0) -> int:
+    """At least the length of `value`'s JSON text (as _TO_JSON writes it), or more than
+    `limit` once that is passed or for values this does not size (they get encoded).
+    Every character of a string counts at its longest escape (6, as \\u001f)."""
+    kind = type(value)
+    if kind is str:
+        return 6 * len(value) + 2
+    if kind is not dict and kind is not list:
+        return _scalar_bound(value, kind, limit)
+    if depth > 32:
+        return limit + 1
+    total = 2  # the brackets
+    if kind is dict:
+        for key in value:
+            if type(key) is not str:
+                return limit + 1  # let the encoder decide (it converts or refuses such keys)
+            total += 6 * len(key) + 4  # "key":
+        if total > limit:
+            return total
+        items = value.values()
+    else:
+        items = value
+    for item in items:
+        total += 2  # the separator after the item (one too many: a bound, not the length)
+        item_kind = type(item)
+        if item_kind is str:
+            total += 6 * len(item) + 2
+        elif item_kind is dict or item_kind is list:
+            total += _json_length_bound(item, limit - total, depth + 1)
+        else:
+            total += _scalar_bound(item, item_kind, limit)
+        if total > limit:
+            return total
+    return total
+
+
+def _scalar_bound(value: Any, kind: type, limit: int) -> int:
+    if value is None or kind is bool:
+        return 5
+    if kind is int:
+        return 20 if -(10**18) < value < 10**18 else limit + 1
+    if kind is float:
+        return 24  # the longest repr, as -2.2250738585072014e-308
+    return limit + 1
+
+
+class _StepLog:
+    """The step records of one run_flow call: raw entries, turned into StepRecords (with
+    previews and datetimes) by `records()` or, for on_step, as each step ends.
+
+    Times: with the default `now` (hookyard.clock.now, the UTC wall clock to the
+    millisecond), a step's times are taken as time.time_ns() (the clock datetime.now
+    reads) and become the same millisecond datetimes when the records are built; any
+    other `now` is called as each step starts and ends."""
+
+    def __init__(self, record_chars: int, now: Callable[[], datetime]) -> None:
+        self.record_chars = record_chars
+        self.wall = now is _WALL_NOW
+        self.stamp: Callable[[], Any] = time.time_ns if self.wall else now
+        self.entries: list[_Entry | StepRecord] = []
+        self._last_ms = -1
+        self._last_moment = _EPOCH
+
+    def records(self) -> list[StepRecord]:
+        build = self.build
+        return [entry if isinstance(entry, StepRecord) else build(entry) for entry in self.entries]
+
+    def build(self, entry: _Entry) -> StepRecord:
+        number, prefix, name, kind, shown_in, shown_out, error, started, ended = entry
+        if self.wall:
+            started, ended = self.moment(started), self.moment(ended)
+        return StepRecord(
+            f"{number}:{prefix}{name}",
+            name,
+            kind,
+            None if shown_in is None else self.preview(shown_in),
+            None if shown_out is None else self.preview(shown_out),
+            error,
+            started,
+            ended,
+        )
+
+    def moment(self, ns: int) -> datetime:
+        """The wall-clock reading `ns` as hookyard.clock.now gives it (UTC, to the ms)."""
+        ms = ns // _NS_PER_MS
+        if ms != self._last_ms:  # steps are fast: most share the millisecond before them
+            self._last_ms = ms
+            self._last_moment = _EPOCH + timedelta(milliseconds=ms)
+        return self._last_moment
+
+    def preview(self, value: Any) -> Any:
+        """`value` itself, or its JSON text cut to `record_chars` when that is longer."""
+        if value is None:
+            return None
+        kind = type(value)
+        if kind is not dict and kind is not list and kind is not str and isinstance(value, bool | int | float):
+            return value
+        limit = self.record_chars
+        if _json_length_bound(value, limit) <= limit:
+            return value  # its JSON text is no longer than the limit: no need to write it
+        text = _TO_JSON(value)
+        if len(text) <= limit:
+            return value
+        return f"{text[:limit]}... (truncated, {len(text)} characters)"
+
+
 class _Run:
     def __init__(
         self,
         executor: Executor,
         limits: Limits,
         clock: Callable[[], float],
-        now: Callable[[], datetime],
+        log: _StepLog,
         on_step: Callable[[StepRecord], None] | None,
-        record_chars: int,
         elapsed: float,
         steps: int,
     ) -> None:
         self.executor = executor
         self.limits = limits
+        self.max_transitions = limits.max_transitions
+        self.max_seconds = limits.max_seconds
         self.clock = clock
-        self.now = now
+        self.log = log
+        self.stamp = log.stamp
         self.on_step = on_step
-        self.record_chars = record_chars
+        self.keep: Callable[[_Entry], None] = log.entries.append if on_step is None else self.keep_and_report
         self.elapsed_before = elapsed
         self.started = clock()
         self.steps = steps
-        self.records: list[StepRecord] = []
         self.message: str | None = None
 
     def elapsed(self) -> float:
@@ -361,7 +532,12 @@ class _Run:
 
     def machine(self, machine: dict[str, Any], prefix: str, data: Any, resume: list[dict[str, Any]]) -> Any:
         """Runs a StartAt/States machine (the flow, or a Map's Iterator) to its end and
-        returns its output. `resume` is the checkpoint's frames from this level inward."""
+        returns its output. `resume` is the checkpoint's frames from this level inward.
+
+        Each state run: a step number (a Map resumed mid-way keeps the one it started
+        with; every other run of a state is a transition of its own), the state, and its
+        step record. Pass and Choice, the commonest states, run inline; `dispatch` runs
+        the others."""
         states: dict[str, Any] = machine["States"]
         name: str | None = machine["StartAt"]
         retries = 0
@@ -375,66 +551,89 @@ class _Run:
                 frame.get("retries", 0),
                 frame.get("map"),
             )
+        keep, stamp, first_match = self.keep, self.stamp, choice.first_match
+        clock, run_started, elapsed_before = self.clock, self.started, self.elapsed_before
+        max_transitions, max_seconds = self.max_transitions, self.max_seconds
         while name is not None:
             state = states.get(name)
             if state is None:
                 # Only a checkpoint taken before the bundle changed can get here.
                 raise _Failure(RUNTIME_ERROR, f"cannot resume: state {name} is not in the flow", retryable=False)
-            name, data, retries = self.state(name, state, data, prefix, retries, progress, rest)
-            progress, rest = None, []
+            kind = state["Type"]
+            if progress is None:
+                # A new transition: check the limits (flow time only when the count is fine).
+                number = self.steps
+                if number >= max_transitions or elapsed_before + (clock() - run_started) >= max_seconds:
+                    raise self.over_limit()
+                number += 1
+                self.steps = number
+            else:
+                number = int(progress["step"])  # a Map resumed mid-way keeps its number
+            started = stamp()
+            shown_in: Any = None
+            shown_out: Any = None
+            log: _Log | None = None
+            following: str | None
+            try:
+                if kind == "Pass":
+                    try:
+                        if "Result" in state:
+                            shown_out = state["Result"]
+                        elif "Parameters" in state:
+                            shown_out = resolve_parameters(state["Parameters"], data)
+                        else:
+                            shown_out = data
+                        data = write_result_path(data, state.get("ResultPath", "$"), shown_out)
+                    except PathError as exc:
+                        raise _runtime(exc) from None
+                    following = state.get("Next")
+                elif kind == "Choice":
+                    rule = first_match(state["Choices"], data)
+                    if rule is not None:
+                        following = rule["Next"]
+                    elif "Default" in state:
+                        following = state["Default"]
+                    else:
+                        raise _Failure(NO_CHOICE_ERROR, NO_CHOICE_CAUSE, retryable=False)
+                    if type(following) is not str:  # validated: a state's name
+                        following = str(following)
+                    shown_out = {"Next": following}
+                else:
+                    log = _Log()
+                    at = _Position(name, prefix, number, retries, progress, rest)
+                    following, data = self.dispatch(kind, at, state, data, log)
+                    shown_in, shown_out = log.input, log.output
+            except _Failure as failure:
+                if log is not None:
+                    shown_in, shown_out = log.input, log.output
+                error = f"{failure.error}: {failure.cause}"
+                keep((number, prefix, name, kind, shown_in, shown_out, error, started, stamp()))
+                name, data, retries = self.recover(name, retries, state, data, failure)
+                progress, rest = None, []
+                continue
+            except _Suspend:
+                if kind == "Wait" and log is not None:
+                    keep((number, prefix, name, kind, log.input, log.output, None, started, stamp()))
+                raise
+            keep((number, prefix, name, kind, shown_in, shown_out, None, started, stamp()))
+            name, retries = following, 0
+            if progress is not None:
+                progress, rest = None, []
         return data
 
-    def state(
-        self,
-        name: str,
-        state: dict[str, Any],
-        data: Any,
-        prefix: str,
-        retries: int,
-        progress: dict[str, Any] | None,
-        rest: list[dict[str, Any]],
-    ) -> tuple[str | None, Any, int]:
-        """Runs one state; returns (next state or None at the end, data, retries of the
-        next state: non-zero only when the same state runs again at once)."""
-        kind = state["Type"]
-        # A Map resumed mid-way keeps the number it started with; every other run of a
-        # state is a transition of its own.
-        number = int(progress["step"]) if progress is not None else self.enter()
-        at = _Position(name, prefix, number, retries, progress, rest)
-        log = _Log()
-        started = self.now()
-        try:
-            following, data = self.dispatch(kind, at, state, data, log)
-        except _Failure as failure:
-            self.record(at, kind, log, f"{failure.error}: {failure.cause}", started)
-            return self.recover(at, state, data, failure)
-        except _Suspend:
-            if kind == "Wait":
-                self.record(at, kind, log, None, started)
-            raise
-        self.record(at, kind, log, None, started)
-        return following, data, 0
-
-    def enter(self) -> int:
-        if self.steps >= self.limits.max_transitions:
-            raise _LimitExceeded(LIMIT_ERROR, f"the flow exceeded {self.limits.max_transitions} state transitions")
-        if self.elapsed() >= self.limits.max_seconds:
-            raise _LimitExceeded(TIMEOUT_ERROR, f"the flow ran longer than {self.limits.max_seconds:g} seconds")
-        self.steps += 1
-        return self.steps
+    def over_limit(self) -> _LimitExceeded:
+        """The limit a new transition would pass (the count first, as the check goes)."""
+        if self.steps >= self.max_transitions:
+            return _LimitExceeded(LIMIT_ERROR, f"the flow exceeded {self.limits.max_transitions} state transitions")
+        return _LimitExceeded(TIMEOUT_ERROR, f"the flow ran longer than {self.limits.max_seconds:g} seconds")
 
     def dispatch(self, kind: str, at: _Position, state: dict[str, Any], data: Any, log: _Log) -> tuple[str | None, Any]:
+        """Runs a state other than Pass and Choice (which `machine` runs itself)."""
         following: str | None = state.get("Next")
         if kind == "Action":
             return following, self.result(state, data, self.action(at, state, data, log))
         if kind == "Map":
             return following, self.result(state, data, self.map(at, state, data, log))
-        if kind == "Pass":
-            return following, self.result(state, data, self.pass_result(state, data, log))
-        if kind == "Choice":
-            chosen = self.choose(state, data)
-            log.output = {"Next": chosen}
-            return chosen, data
         if kind == "Wait":
             return following, self.wait(state, data, following, log)
         if kind == "Succeed":
@@ -471,27 +670,6 @@ class _Run:
             raise _Failure(exc.error, exc.cause, status=exc.status, retry_after=exc.retry_after) from None
         log.output = result
         return result
-
-    def pass_result(self, state: dict[str, Any], data: Any, log: _Log) -> Any:
-        if "Result" in state:
-            result = state["Result"]
-        elif "Parameters" in state:
-            try:
-                result = resolve_parameters(state["Parameters"], data)
-            except PathError as exc:
-                raise _runtime(exc) from None
-        else:
-            result = data
-        log.output = result
-        return result
-
-    def choose(self, state: dict[str, Any], data: Any) -> str:
-        for rule in state["Choices"]:
-            if choice.evaluate(rule, data):
-                return str(rule["Next"])
-        if "Default" in state:
-            return str(state["Default"])
-        raise _Failure(NO_CHOICE_ERROR, "no choice rule matched and there is no Default", retryable=False)
 
     def wait(self, state: dict[str, Any], data: Any, following: str | None, log: _Log) -> Any:
         left = max(self.limits.max_seconds - self.elapsed(), 0.0)
@@ -536,15 +714,15 @@ class _Run:
     # -------------------------------------------------------------- errors
 
     def recover(
-        self, at: _Position, state: dict[str, Any], data: Any, failure: _Failure
+        self, name: str, retries: int, state: dict[str, Any], data: Any, failure: _Failure
     ) -> tuple[str | None, Any, int]:
         """After a state failed: run it again (at once, or as a continuation), or go to
         its catcher; otherwise the failure goes on up (to a Map, or ends the flow)."""
-        delay = self.retry_delay(state, at.retries, failure)
+        delay = self.retry_delay(state, retries, failure)
         if delay is not None:
             if delay <= 0:
-                return at.name, data, at.retries + 1
-            raise _Suspend(delay, {"state": at.name, "data": data, "retries": at.retries + 1})
+                return name, data, retries + 1
+            raise _Suspend(delay, {"state": name, "data": data, "retries": retries + 1})
         catchers = state.get("Catch")
         if catchers:
             # Validation allows only ErrorEquals ["States.ALL"], so the first catcher
@@ -573,26 +751,8 @@ class _Run:
 
     # -------------------------------------------------------------- records
 
-    def record(self, at: _Position, kind: str, log: _Log, error: str | None, started: datetime) -> None:
-        step = StepRecord(
-            key=at.key,
-            name=at.name,
-            type=kind,
-            input=self.preview(log.input),
-            output=self.preview(log.output),
-            error=error,
-            started_at=started,
-            ended_at=self.now(),
-        )
-        self.records.append(step)
-        if self.on_step is not None:
-            self.on_step(step)
-
-    def preview(self, value: Any) -> Any:
-        """`value` itself, or its JSON text cut to `record_chars` when that is longer."""
-        if value is None or isinstance(value, bool | int | float):
-            return value
-        text = json.dumps(value, ensure_ascii=False, default=str)
-        if len(text) <= self.record_chars:
-            return value
-        return f"{text[: self.record_chars]}... (truncated, {len(text)} characters)"
+    def keep_and_report(self, entry: _Entry) -> None:
+        step = self.log.build(entry)
+        self.log.entries.append(step)
+        assert self.on_step is not None
+        self.on_step(step)

@@ -1,12 +1,14 @@
 """JSONPath, ResultPath and `{{$.path}}` placeholders: how a ZIS flow reads and writes its data.
 
 Paths are parsed with jsonpath-ng (once per distinct text: `compile_path` is cached) and
-must start with `$`.
+must start with `$`. Plain reference paths are then evaluated by walking their field
+names and indexes through the data (no jsonpath-ng on the hot path).
 
 - `read_path(data, path)`: the value at a path. A plain reference path (`$`, `$.a.b`,
   `$.a[0]`, `$['a b']`) gives one value, or raises `PathNotFound` when any step is
   missing. Any other path (wildcards, slices, filters, `..`) gives the list of its matches.
-- `lookup(data, path) -> (found, value)`: the same without raising (Choice rules use it).
+- `lookup(data, path) -> (found, value)`: the same without raising; `find(data, path)`
+  gives the value or NOT_FOUND (Choice rules use it).
 - `write_result_path(data, result_path, value)`: the data a state passes on. `$` replaces
   everything with `value`; `$.a.b` sets that field, creating missing objects on the way;
   None (JSON null) discards `value`. Copy on write: `data` itself is never changed, so a
@@ -42,6 +44,7 @@ Segment = str | int
 PLACEHOLDER = re.compile(r"\{\{\s*(\$[^{}]*?)\s*\}\}")
 INTRINSIC = re.compile(r"^\s*States\.[A-Za-z0-9]+\s*\(")
 DYNAMIC_SUFFIX = ".$"
+_DYNAMIC_CUT = -len(DYNAMIC_SUFFIX)
 
 
 class PathError(ValueError):
@@ -105,35 +108,103 @@ def check_path(text: Any, *, plain: bool = False) -> str | None:
     return None
 
 
+class _NotFound:
+    def __repr__(self) -> str:
+        return "NOT_FOUND"
+
+
+NOT_FOUND: Any = _NotFound()  # what `find` answers for a path that leads nowhere
+_SEGMENTS_CACHE_SIZE = 4096
+_segments_cache: dict[str, tuple[Segment, ...] | None] = {}
+
+
+def _plain_segments(text: str) -> tuple[Segment, ...] | None:
+    """`compile_path(text).segments`, from a plain dict (cheaper than the lru_cache)."""
+    try:
+        return _segments_cache[text]
+    except KeyError:
+        pass
+    segments = compile_path(text).segments  # raises InvalidPath: not cached
+    if len(_segments_cache) >= _SEGMENTS_CACHE_SIZE:
+        _segments_cache.clear()
+    _segments_cache[text] = segments
+    return segments
+
+
+def _walk(value: Any, segments: tuple[Segment, ...]) -> Any:
+    """The value at a plain path's segments, or NOT_FOUND when any step is missing: a
+    field of an object (a dict), an index of an array (a list, negative from its end)."""
+    current = value
+    try:
+        for segment in segments:
+            if type(current) is not dict or type(segment) is not str:
+                return _walk_any(value, segments)  # the usual case is fields of plain dicts
+            current = current[segment]  # a plain dict has no __missing__
+    except KeyError:
+        return NOT_FOUND
+    return current
+
+
+def _walk_any(value: Any, segments: tuple[Segment, ...]) -> Any:
+    """_walk for any data: dict subclasses, list indexes, and what a path cannot enter."""
+    for segment in segments:
+        if isinstance(segment, str):
+            if not isinstance(value, dict) or segment not in value:
+                return NOT_FOUND
+            value = value[segment]
+        elif isinstance(value, list) and -len(value) <= segment < len(value):
+            value = value[segment]
+        else:
+            return NOT_FOUND
+    return value
+
+
+def find(data: Any, path: str) -> Any:
+    """The value at `path`, or NOT_FOUND: `lookup` as one value, for hot paths. A path
+    that can match several values gives the list of its matches (NOT_FOUND for none)."""
+    segments = _segments_cache.get(path, NOT_FOUND)
+    if segments is NOT_FOUND:
+        segments = _plain_segments(path)
+    if segments is None:
+        matches = [match.value for match in compile_path(path).expression.find(data)]
+        return matches if matches else NOT_FOUND
+    value = data
+    try:  # _walk's fast path, inlined: Choice rules read through here
+        for segment in segments:
+            if type(value) is not dict or type(segment) is not str:
+                return _walk_any(data, segments)
+            value = value[segment]
+    except KeyError:
+        return NOT_FOUND
+    return value
+
+
 def lookup(data: Any, path: str) -> tuple[bool, Any]:
     """(True, value) if the path leads somewhere in `data`, else (False, None). A path
     that can match several values is found when it matches at least one, and its value
     is the list of matches."""
-    compiled = compile_path(path)
-    if compiled.segments is None:
-        matches = [match.value for match in compiled.expression.find(data)]
+    segments = _segments_cache.get(path, NOT_FOUND)
+    if segments is NOT_FOUND:
+        segments = _plain_segments(path)
+    if segments is None:
+        matches = [match.value for match in compile_path(path).expression.find(data)]
         return bool(matches), matches
-    value = data
-    for segment in compiled.segments:
-        if isinstance(segment, str):
-            if not isinstance(value, dict) or segment not in value:
-                return False, None
-            value = value[segment]
-        else:
-            if not isinstance(value, list) or not -len(value) <= segment < len(value):
-                return False, None
-            value = value[segment]
+    value = _walk(data, segments)
+    if value is NOT_FOUND:
+        return False, None
     return True, value
 
 
 def read_path(data: Any, path: str) -> Any:
     """The value at `path`; raises PathNotFound for a plain path that leads nowhere.
     A path that can match several values gives the (possibly empty) list of matches."""
-    compiled = compile_path(path)
-    if compiled.segments is None:
-        return [match.value for match in compiled.expression.find(data)]
-    found, value = lookup(data, path)
-    if not found:
+    segments = _segments_cache.get(path, NOT_FOUND)
+    if segments is NOT_FOUND:
+        segments = _plain_segments(path)
+    if segments is None:
+        return [match.value for match in compile_path(path).expression.find(data)]
+    value = _walk(data, segments)
+    if value is NOT_FOUND:
         raise PathNotFound(f"{path} was not found in the data")
     return value
 
@@ -143,28 +214,32 @@ def write_result_path(data: Any, result_path: str | None, value: Any) -> Any:
     discard `value`). Returns new containers along the path; never changes `data`."""
     if result_path is None:
         return data
-    segments = compile_path(result_path).segments
+    segments = _segments_cache.get(result_path, NOT_FOUND)
+    if segments is NOT_FOUND:
+        segments = _plain_segments(result_path)
     if segments is None:
         raise PathError(f"ResultPath {result_path} must be a plain reference path")
-    return _with(data, segments, value, result_path)
-
-
-def _with(node: Any, segments: tuple[Segment, ...], value: Any, result_path: str) -> Any:
     if not segments:
         return value
-    head, rest = segments[0], segments[1:]
+    return _with(data, segments, 0, value, result_path)
+
+
+def _with(node: Any, segments: tuple[Segment, ...], index: int, value: Any, result_path: str) -> Any:
+    """`node` with `value` at `segments[index:]` (not empty), new containers on the way."""
+    head = segments[index]
+    index += 1
     if isinstance(head, str):
         if node is None:
             node = {}
-        if not isinstance(node, dict):
+        elif not isinstance(node, dict):
             raise PathError(f"ResultPath {result_path}: cannot set field {head!r} on a {_kind(node)}")
         copy = dict(node)
-        copy[head] = _with(node.get(head), rest, value, result_path)
+        copy[head] = value if index == len(segments) else _with(node.get(head), segments, index, value, result_path)
         return copy
     if not isinstance(node, list) or not -len(node) <= head < len(node):
         raise PathError(f"ResultPath {result_path}: index {head} is not in an existing array")
     items = list(node)
-    items[head] = _with(node[head], rest, value, result_path)
+    items[head] = value if index == len(segments) else _with(node[head], segments, index, value, result_path)
     return items
 
 
@@ -195,7 +270,7 @@ def _template(text: str) -> tuple[str | JsonPath, ...]:
 
 
 def has_placeholders(text: str) -> bool:
-    return PLACEHOLDER.search(text) is not None
+    return "{{" in text and PLACEHOLDER.search(text) is not None
 
 
 def check_template(text: str) -> str | None:
@@ -226,8 +301,13 @@ def render_template(text: str, data: Any, *, strict: bool = True, escape: Callab
         if isinstance(part, str):
             pieces.append(part)
             continue
-        found, value = lookup(data, part.text)
-        if not found:
+        if part.segments is not None:
+            value = _walk(data, part.segments)
+        else:
+            found, value = lookup(data, part.text)
+            if not found:
+                value = NOT_FOUND
+        if value is NOT_FOUND:
             if strict:
                 raise PathNotFound(f"placeholder {{{{{part.text}}}}}: {part.text} was not found in the data")
             pieces.append("{{" + part.text + "}}")
@@ -281,6 +361,17 @@ def check_parameters(node: Any, path: str, add: Callable[[str, str], None], *, t
             add(path, problem)
 
 
+_dynamic_names: dict[str, str | None] = {}  # Parameters key -> its name without `.$`, or None
+
+
+def _dynamic_name(key: str) -> str | None:
+    name = key[:_DYNAMIC_CUT] if key.endswith(DYNAMIC_SUFFIX) else None
+    if len(_dynamic_names) >= _SEGMENTS_CACHE_SIZE:
+        _dynamic_names.clear()
+    _dynamic_names[key] = name
+    return name
+
+
 def resolve_parameters(node: Any, data: Any, *, templates: bool = False) -> Any:
     """A Parameters tree evaluated against `data`: `key.$` entries become `key` with the
     resolved value, at any depth and inside arrays. With `templates`, placeholders in
@@ -289,10 +380,35 @@ def resolve_parameters(node: Any, data: Any, *, templates: bool = False) -> Any:
     if isinstance(node, dict):
         resolved: dict[str, Any] = {}
         for key, value in node.items():
-            if key.endswith(DYNAMIC_SUFFIX) and isinstance(value, str):
-                resolved[key[: -len(DYNAMIC_SUFFIX)]] = resolve_dynamic(value, data)
-            else:
+            kind = type(value)
+            if kind is str or (kind is not int and isinstance(value, str)):
+                name = _dynamic_names.get(key, NOT_FOUND)
+                if name is NOT_FOUND:
+                    name = _dynamic_name(key)
+                if name is None:
+                    resolved[key] = render_template(value, data) if templates else value
+                    continue
+                # resolve_dynamic, a plain path's read inlined (the common case)
+                segments = _segments_cache.get(value) if "{{" not in value else None
+                if segments is None:
+                    resolved[name] = resolve_dynamic(value, data)
+                    continue
+                found = data
+                try:  # _walk's fast path, inlined: this is the flow engine's hottest read
+                    for segment in segments:
+                        if type(found) is not dict or type(segment) is not str:
+                            found = _walk_any(data, segments)
+                            break
+                        found = found[segment]
+                except KeyError:
+                    found = NOT_FOUND
+                if found is NOT_FOUND:
+                    raise PathNotFound(f"{value} was not found in the data")
+                resolved[name] = found
+            elif kind is dict or kind is list or isinstance(value, (dict, list)):
                 resolved[key] = resolve_parameters(value, data, templates=templates)
+            else:
+                resolved[key] = value
         return resolved
     if isinstance(node, list):
         return [resolve_parameters(value, data, templates=templates) for value in node]
