@@ -16,7 +16,7 @@ help:
 	@echo "make run    - start the local stack (hookyard dev) on http://127.0.0.1:3000"
 	@echo "make test   - lint, types, cfn-lint, all tests, and the build-output import check"
 	@echo "make build  - sam build (arm64, for deploy) with precompiled bytecode"
-	@echo "make bench  - cold-start and warm-path benchmarks, printed as ratios"
+	@echo "make bench  - cold start, warm ingest, flow engine and delivery benchmarks, as ratios"
 
 $(VENV)/.installed: pyproject.toml layers/common/requirements.txt
 	$(PYTHON) -m venv $(VENV)

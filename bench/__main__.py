@@ -4,6 +4,11 @@
    as a ratio to a boto3-plus-one-client handler imported the same way.
 2. Warm ingest: median time per request of the built ingest handler with in-memory
    AWS fakes, as a ratio to the request's irreducible work.
+3. Flow engine: time per state transition of run_flow (from the built layer) over a
+   200-transition Pass/Choice flow, as a ratio to a plain loop doing the same JSONPath
+   reads, writes and comparisons.
+4. Delivery batch: the delivery handler (source tree, on moto, in a child process) on
+   10 messages to a receiver that answers after 200 ms, as a ratio to 1 message.
 
 Baselines are measured in the same run, interleaved with the subjects. Targets are
 printed with PASS/OVER; they are informational, the exit code is 0 either way.
@@ -20,8 +25,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import cold, warm
-from bench.report import print_cold, print_markdown, print_warm
+from bench import cold, delivery, flow, warm
+from bench.report import print_cold, print_delivery, print_flow, print_markdown, print_warm
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -33,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=15, help="cold-start rounds (default 15)")
     parser.add_argument("--blocks", type=int, default=20, help="warm ingest blocks (default 20)")
     parser.add_argument("--calls", type=int, default=500, help="warm ingest calls per block (default 500)")
+    parser.add_argument("--flow-blocks", type=int, default=20, help="flow engine blocks (default 20)")
+    parser.add_argument("--flow-runs", type=int, default=25, help="flow runs per block (default 25)")
+    parser.add_argument("--delivery-rounds", type=int, default=7, help="delivery batch rounds (default 7)")
     args = parser.parse_args(argv)
     build_dir: Path = args.build_dir
     if not (build_dir / "template.yaml").exists():
@@ -49,7 +57,23 @@ def main(argv: list[str] | None = None) -> int:
     warm_result = warm.run(build_dir, blocks=args.blocks, calls=args.calls)
     print_warm(warm_result)
 
-    print_markdown(cold_result, warm_result)
+    print(
+        f"\nflow engine: {args.flow_blocks} alternating blocks of {args.flow_runs} runs of a "
+        f"{2 * flow.PASS_STATES}-transition Pass/Choice flow ...",
+        flush=True,
+    )
+    flow_result = flow.run(build_dir, blocks=args.flow_blocks, runs=args.flow_runs)
+    print_flow(flow_result)
+
+    print(
+        f"\ndelivery batch: {args.delivery_rounds} rounds (+1 warm-up) of 1 and {delivery.BATCH} messages, "
+        f"receiver waiting {delivery.DELAY_SECONDS * 1000:.0f} ms or answering at once (child process, moto) ...",
+        flush=True,
+    )
+    delivery_result = delivery.run(rounds=args.delivery_rounds)
+    print_delivery(delivery_result)
+
+    print_markdown(cold_result, warm_result, flow_result, delivery_result)
     elapsed = time.perf_counter() - started
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -62,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         "elapsed_s": round(elapsed, 1),
         "cold_start": cold_result.to_json(),
         "warm_ingest": warm_result.to_json(),
+        "flow_engine": flow_result.to_json(),
+        "delivery_batch": delivery_result.to_json(),
     }
     RESULTS.write_text(json.dumps(document, indent=2) + "\n")
     print(f"\nwrote {RESULTS.relative_to(ROOT)} ({elapsed:.0f} s)")

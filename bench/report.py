@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from bench.cold import ColdResult, target_for
+from bench.delivery import BATCH, DELAY_SECONDS, DeliveryResult, Kind
+from bench.delivery import TARGET as DELIVERY_TARGET
+from bench.flow import TARGET as FLOW_TARGET
+from bench.flow import FlowResult
 from bench.stats import median, quartiles, verdict
 from bench.warm import TARGET as WARM_TARGET
 from bench.warm import WarmResult
@@ -44,7 +48,97 @@ def print_warm(result: WarmResult) -> None:
     )
 
 
-def print_markdown(cold: ColdResult, warm: WarmResult) -> None:
+def _flow_line(result: FlowResult) -> str:
+    engine, baseline = median(result.engine_us), median(result.baseline_us)
+    return (
+        f"Flow engine ({result.transitions} Pass/Choice transitions, no-op executor): "
+        f"{engine:.1f} µs/transition vs baseline {baseline:.2f} µs (a plain loop doing the same JSONPath reads, "
+        f"writes and comparisons), ratio {result.ratio:.1f} (target <= {FLOW_TARGET:.1f}: "
+        f"{verdict(result.ratio, FLOW_TARGET)}); with the step records built, as the flow runner reads them: "
+        f"{median(result.records_us):.2f} µs, ratio {result.records_ratio:.1f}; the same loop through jsonpath-ng's "
+        f"find()/update_or_create(): {median(result.jsonpath_us):.1f} µs"
+    )
+
+
+def print_flow(result: FlowResult) -> None:
+    rows = [
+        ("baseline (plain loop)", result.baseline_us, ""),
+        (
+            "run_flow",
+            result.engine_us,
+            f"{result.ratio:6.2f}  <= {FLOW_TARGET:<4.1f} {verdict(result.ratio, FLOW_TARGET)}",
+        ),
+        (
+            "run_flow + reading steps",
+            result.records_us,
+            f"{result.records_ratio:6.2f}  (reference: the step records built, as the flow runner reads them)",
+        ),
+        (
+            "jsonpath-ng API loop",
+            result.jsonpath_us,
+            f"{result.jsonpath_ratio:6.2f}  (reference only: the engine does not call find() for plain paths)",
+        ),
+    ]
+    width = max(len(label) for label, _, _ in rows)
+    print(f"\n{'per transition':<{width}}  {'median µs':>9}  {'p25-p75 µs':>13}  {'ratio':>6}  {'target':>7}")
+    for label, samples, tail in rows:
+        q1, q3 = quartiles(samples)
+        print(f"{label:<{width}}  {median(samples):9.2f}  {q1:6.2f}-{q3:<6.2f}  {tail}".rstrip())
+    if result.profile:
+        print("\nrun_flow under cProfile (% of profiled time; call overhead is inflated):")
+        print(f"  {'function':<32}  {'with callees':>12}  {'own':>5}")
+        for function, cumulative, own in result.profile:
+            print(f"  {function:<32}  {cumulative:11.1f}%  {own:4.1f}%")
+
+
+def _delivery_line(result: DeliveryResult) -> str:
+    return (
+        f"Delivery batch of {BATCH} to a receiver that answers after {DELAY_SECONDS * 1000:.0f} ms "
+        f"(handler on moto): {result.batch.median_ms:.0f} ms vs {result.single.median_ms:.0f} ms for one message, "
+        f"ratio {result.ratio:.2f} (target <= {DELIVERY_TARGET:.1f}: {verdict(result.ratio, DELIVERY_TARGET)}); "
+        f"moto serialises its calls, {result.batch.median_moto_ms:.0f} ms of the batch "
+        f"({result.single.median_moto_ms:.0f} ms for one message), without that excess about "
+        f"{result.adjusted_ratio:.2f}; the receiver's wait adds {result.batch_wait_ms:.0f} ms to the batch, "
+        f"not {BATCH} x {DELAY_SECONDS * 1000:.0f} ms"
+    )
+
+
+def print_delivery(result: DeliveryResult) -> None:
+    wait = f"receiver waits {DELAY_SECONDS * 1000:.0f} ms"
+    rows: list[tuple[str, Kind, str]] = [
+        (f"1 message, {wait}", result.single, ""),
+        (
+            f"{BATCH} messages, {wait}",
+            result.batch,
+            f"{result.ratio:6.2f}  <= {DELIVERY_TARGET:<4.1f} {verdict(result.ratio, DELIVERY_TARGET)}",
+        ),
+        (f"{BATCH} messages, receiver answers at once", result.batch_instant, ""),
+        ("1 message, receiver answers at once", result.single_instant, ""),
+    ]
+    width = max(len(label) for label, _, _ in rows)
+    header = f"{'median ms':>9}  {'p25-p75 ms':>13}  {'in moto':>7}  {'ratio':>6}  {'target':>7}"
+    print(f"\n{'delivery handler':<{width}}  {header}")
+    for label, kind, tail in rows:
+        q1, q3 = quartiles(kind.ms)
+        figures = f"{kind.median_ms:9.1f}  {q1:6.1f}-{q3:<6.1f}  {kind.median_moto_ms:7.1f}"
+        print(f"{label:<{width}}  {figures}  {tail}".rstrip())
+    peak, delay_ms = max(result.batch.peak), DELAY_SECONDS * 1000
+    print(
+        f"\nThe receiver's {delay_ms:.0f} ms wait adds {result.batch_wait_ms:.0f} ms to the batch of {BATCH} "
+        f"({peak} requests in flight at once; other records' work runs during the wait) and "
+        f"{result.single_wait_ms:.0f} ms to one message; {BATCH} sequential deliveries would add "
+        f"{BATCH * delay_ms:.0f} ms."
+    )
+    print(
+        f"moto is not thread-safe, so its calls run one at a time: {result.batch.median_moto_ms:.0f} ms of the batch "
+        f"({int(median(result.batch.moto_calls))} calls) vs {result.single.median_moto_ms:.0f} ms for one message. "
+        f"On AWS the records' calls overlap; taking out the {result.serialised_extra_ms:.0f} ms excess gives about "
+        f"{result.batch.median_ms - result.serialised_extra_ms:.0f} ms, a ratio of about {result.adjusted_ratio:.2f} "
+        "(an estimate: real AWS calls have network latency of their own)."
+    )
+
+
+def print_markdown(cold: ColdResult, warm: WarmResult, flow: FlowResult, delivery: DeliveryResult) -> None:
     base = cold.baseline.median_ms
     print("\nMarkdown (README):\n")
     print("| function | median init ms | baseline ms | ratio | target |")
@@ -56,3 +150,5 @@ def print_markdown(cold: ColdResult, warm: WarmResult) -> None:
             f"| <= {target:.1f} ({verdict(ratio, target)}) |"
         )
     print(f"\n{_warm_line(warm)}")
+    print(f"\n{_flow_line(flow)}")
+    print(f"\n{_delivery_line(delivery)}")
