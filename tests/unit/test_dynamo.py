@@ -19,6 +19,7 @@ from hookyard.dynamo import (
     from_item,
     key,
     mapped_errors,
+    put_if_version,
     query_all,
     query_page,
     serialize,
@@ -265,6 +266,30 @@ def test_query_page_refuses_a_cursor_from_another_prefix(table: Any) -> None:
     foreign = encode_cursor(key(PK, "ZZZ#other"))
     with pytest.raises(BadRequest, match=r"page\[after\]"):
         query_page(table, "t", PK, "HOOK#", 2, foreign)
+
+
+def test_put_if_version_writes_over_the_version_it_was_read_at(table: Any) -> None:
+    table.put_item(TableName="t", Item=to_item({"PK": PK, "SK": "W#1", "version": 3, "name": "old"}))
+
+    put_if_version(table, "t", to_item({"PK": PK, "SK": "W#1", "version": 4, "name": "new"}), 3, "changed")
+
+    stored = from_item(table.get_item(TableName="t", Key=key(PK, "W#1"))["Item"])
+    assert (stored["version"], stored["name"]) == (4, "new")
+
+
+def test_put_if_version_refuses_a_changed_or_deleted_item(table: Any) -> None:
+    table.put_item(TableName="t", Item=to_item({"PK": PK, "SK": "W#1", "version": 4, "name": "theirs"}))
+
+    with pytest.raises(Conflict, match="changed meanwhile"):
+        put_if_version(
+            table, "t", to_item({"PK": PK, "SK": "W#1", "version": 4, "name": "mine"}), 3, "changed meanwhile"
+        )
+    with pytest.raises(Conflict, match="gone"):
+        put_if_version(table, "t", to_item({"PK": PK, "SK": "W#9", "version": 2}), 1, "gone")
+
+    stored = from_item(table.get_item(TableName="t", Key=key(PK, "W#1"))["Item"])
+    assert stored["name"] == "theirs"
+    assert "Item" not in table.get_item(TableName="t", Key=key(PK, "W#9"))
 
 
 # ------------------------------------------------------------------ errors

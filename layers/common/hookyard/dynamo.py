@@ -149,6 +149,19 @@ def query_page(
     return [from_item(i) for i in out["Items"]], encode_cursor(last)
 
 
+def put_if_version(client: Any, table: str, item: Mapping[str, Any], expected_version: int, conflict: str) -> None:
+    """Put `item` over a stored item whose `version` is still `expected_version`
+    (optimistic locking); Conflict(`conflict`) if it is gone or changed meanwhile."""
+    with mapped_errors(conflict=conflict):
+        client.put_item(
+            TableName=table,
+            Item=item,
+            ConditionExpression="attribute_exists(PK) AND #version = :expected",
+            ExpressionAttributeNames={"#version": "version"},
+            ExpressionAttributeValues={":expected": {"N": str(expected_version)}},
+        )
+
+
 @contextmanager
 def mapped_errors(conflict: str = "already exists") -> Iterator[None]:
     """Turn DynamoDB failures a caller can act on into domain errors, by error code."""

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from hookyard import aws, clock, crypto
 from hookyard.dal.accounts import account_pk
-from hookyard.dynamo import from_item, key, mapped_errors, query_page, to_item
+from hookyard.dynamo import from_item, key, mapped_errors, put_if_version, query_page, to_item
 from hookyard.errors import NotFound
 from hookyard.models.connections import ConnectionRecord, ConnectionType, ResolvedConnection
 
@@ -62,14 +62,8 @@ class ConnectionsRepository:
 
     def replace(self, record: ConnectionRecord, expected_version: int) -> None:
         """Write a changed connection, if nobody changed it since `expected_version` was read."""
-        with mapped_errors(conflict=f"connection {record.name} changed meanwhile, retry"):
-            aws.dynamodb().put_item(
-                TableName=self.table,
-                Item=self._item(record),
-                ConditionExpression="attribute_exists(PK) AND #version = :expected",
-                ExpressionAttributeNames={"#version": "version"},
-                ExpressionAttributeValues={":expected": {"N": str(expected_version)}},
-            )
+        conflict = f"connection {record.name} changed meanwhile, retry"
+        put_if_version(aws.dynamodb(), self.table, self._item(record), expected_version, conflict)
 
     def delete(self, account_id: int, integration: str, name: str, connection_type: ConnectionType) -> None:
         """Delete the connection of that name and type; NotFound if there is none."""

@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 
 from hookyard import aws, rules
 from hookyard.dal.accounts import account_pk
-from hookyard.dynamo import from_item, key, mapped_errors, query_all, to_item
+from hookyard.dynamo import from_item, key, mapped_errors, put_if_version, query_all, to_item
 from hookyard.errors import BadRequest, NotFound
 from hookyard.models.triggers import TriggerRecord
 
@@ -67,14 +67,8 @@ class TriggersRepository:
     def replace(self, record: TriggerRecord) -> TriggerRecord:
         """Store `record` over the version it was read at; a concurrent change is a Conflict."""
         stored = record.model_copy(update={"version": record.version + 1})
-        with mapped_errors(conflict="the trigger changed meanwhile; read it again and retry"):
-            aws.dynamodb().put_item(
-                TableName=self.table,
-                Item=self._item(stored),
-                ConditionExpression="attribute_exists(PK) AND #v = :v",
-                ExpressionAttributeNames={"#v": "version"},
-                ExpressionAttributeValues={":v": {"N": str(record.version)}},
-            )
+        conflict = "the trigger changed meanwhile; read it again and retry"
+        put_if_version(aws.dynamodb(), self.table, self._item(stored), record.version, conflict)
         return stored
 
     def delete(self, account_id: int, trigger_id: str) -> None:

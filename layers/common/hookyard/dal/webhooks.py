@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 
 from hookyard import aws, clock, crypto, rules
 from hookyard.dal.accounts import account_pk
-from hookyard.dynamo import from_item, key, mapped_errors, query_all, to_item
+from hookyard.dynamo import from_item, key, mapped_errors, put_if_version, query_all, to_item
 from hookyard.errors import BadRequest, HookyardError, NotFound
 from hookyard.models.webhooks import ConnectionMethod, WebhookRecord, WebhookStatus
 from hookyard.webhooks.headers import authentication_headers
@@ -149,14 +149,8 @@ class WebhooksRepository:
         """Store `record` over the version it was read at (record.version); a concurrent
         change in between is a Conflict. Returns the stored record (version + 1)."""
         stored = record.model_copy(update={"version": record.version + 1})
-        with mapped_errors(conflict="the webhook changed meanwhile; read it again and retry"):
-            aws.dynamodb().put_item(
-                TableName=self.table,
-                Item=self._item(stored),
-                ConditionExpression="attribute_exists(PK) AND #v = :v",
-                ExpressionAttributeNames={"#v": "version"},
-                ExpressionAttributeValues={":v": {"N": str(record.version)}},
-            )
+        conflict = "the webhook changed meanwhile; read it again and retry"
+        put_if_version(aws.dynamodb(), self.table, self._item(stored), record.version, conflict)
         return stored
 
     def delete(self, account_id: int, webhook_id: str) -> None:
