@@ -155,3 +155,22 @@ def test_410_gone_deactivates_the_webhook(dev: Dev, receiver: Receiver) -> None:
             break
         time.sleep(0.2)
     assert status == "inactive"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/v2/webhooks"),
+        ("PATCH", "/api/v2/webhooks/01J0000000000000000000000A"),
+        ("POST", "/api/v2/triggers"),
+        ("POST", "/api/services/zis/registry/e2e_bytes"),
+        ("POST", "/api/admin/accounts"),
+    ],
+)
+def test_a_body_that_is_not_utf8_is_a_400_not_a_500(dev: Dev, method: str, path: str) -> None:
+    token = dev.operator_token if path.startswith("/api/admin") else dev.token
+
+    response = dev.api(method, path, token, data=b"\xff\xfe{", headers={"Content-Type": "application/json"})
+
+    assert response.status_code == 400
+    assert "not valid JSON" in response.text

@@ -3,6 +3,7 @@ and page sizes."""
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -232,3 +233,20 @@ def test_page_size_out_of_bounds_is_a_bad_request_naming_page_size(requested: in
     # When / Then
     with pytest.raises(BadRequest, match=r"page\[size\]: must be between 1 and 100"):
         page_size(requested, maximum=100)
+
+
+def test_as_json_request_decodes_a_base64_body_the_gateway_passed() -> None:
+    event = {**_event({}), "body": base64.b64encode('{"name":"café"}'.encode()).decode(), "isBase64Encoded": True}
+
+    result = as_json_request(event)
+
+    assert (result["body"], result["isBase64Encoded"]) == ('{"name":"café"}', False)
+
+
+def test_as_json_request_hands_a_body_that_is_not_utf8_on_as_text_that_is_not_json() -> None:
+    encoded = base64.b64encode(b"\xff\xfe{").decode()
+    event = {**_event({}), "body": encoded, "isBase64Encoded": True}
+
+    result = as_json_request(event)
+
+    assert (result["body"], result["isBase64Encoded"]) == (encoded, False)

@@ -3,6 +3,8 @@ errors mapped to HTTP by type in one place, the caller's account, and paging."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Sequence
 from enum import StrEnum
@@ -103,8 +105,17 @@ def no_content() -> Response[str]:
 
 
 def as_json_request(event: dict[str, Any]) -> dict[str, Any]:
-    """Management APIs take JSON only. `curl -d` labels its body form-urlencoded, so that
-    label is read as JSON instead of turning a JSON document into one odd form field."""
+    """Management APIs take JSON only, as UTF-8 text. `curl -d` labels its body
+    form-urlencoded, so that label is read as JSON instead of turning a JSON document into
+    one odd form field. A body the gateway passed base64-encoded is decoded here; one that
+    is not UTF-8 is handed on undecoded, so it is refused as not JSON (a 400) instead of
+    failing inside the resolver."""
+    if event.get("isBase64Encoded") and event.get("body"):
+        try:
+            text = base64.b64decode(event["body"], validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
+            text = event["body"]
+        event = {**event, "body": text, "isBase64Encoded": False}
     headers = event.get("headers") or {}
     for name, value in headers.items():
         if name.lower() == "content-type" and value.lower().startswith("application/x-www-form-urlencoded"):
