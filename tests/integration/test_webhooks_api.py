@@ -584,6 +584,14 @@ def test_list_with_a_bad_parameter_answers_400(query: dict[str, str]) -> None:
     assert call("list", query=query)["statusCode"] == 400
 
 
+@pytest.mark.parametrize("name", ["list", "list_triggers"])
+def test_a_bad_cursor_answers_400_even_when_there_is_nothing_to_list(name: str) -> None:
+    response = call(name, query={"page[after]": "not-a-cursor"})
+
+    assert response["statusCode"] == 400
+    assert "page[after]: not a cursor this API returned" in error_detail(response)
+
+
 def test_a_cursor_from_another_sort_order_answers_400() -> None:
     create()
     create()

@@ -80,7 +80,10 @@ def paginate[T](
         end = sum(1 for k in keys if precedes(k, mark))
         start = max(0, end - size)
     else:
-        start = sum(1 for k in keys if not precedes(decode(after, order, AFTER), k)) if after else 0
+        start = 0
+        if after:  # decoded once, and even when there are no items to compare it with
+            last = decode(after, order, AFTER)
+            start = sum(1 for k in keys if not precedes(last, k))
         end = min(len(ordered), start + size)
     items = ordered[start:end]
     return Page(
