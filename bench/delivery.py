@@ -10,8 +10,9 @@ created by `hookyard_dev.embedded_aws.provision`, and the functions' environment
 template (OUTBOUND_ALLOW_CIDRS=127.0.0.0/8, so loopback may be called, as the local stack
 allows). A webhook is created through the webhooks API handler, subscribed to an event
 type and pointing at a ThreadingHTTPServer on 127.0.0.1 that waits `delay` seconds, then
-answers 200. Events go in through an inbound webhook and the ingest handler; moto's bus
-rule puts one subscription message per event on the delivery queue.
+answers 200. Events go in through an inbound webhook and the ingest handler; the bus's
+routing rule puts each on the routing queue, and the router handler (untimed) puts one
+subscription message per event on the delivery queue.
 
 A sample: ingest n events, receive their n messages from the delivery queue, then time
 `delivery.handler.lambda_handler` on the SQS batch (it runs the records in a thread pool).
@@ -172,9 +173,13 @@ class Stack:
     """The handlers, called as Lambda would call them, on moto."""
 
     def __init__(self, contexts: dict[str, Any]) -> None:
+        import boto3
+
         from delivery.handler import lambda_handler as delivery
+        from hookyard_dev.poller import sqs_event
         from inbound_webhooks_api.handler import lambda_handler as inbound_api
         from ingest.handler import lambda_handler as ingest
+        from router.handler import lambda_handler as router
         from webhooks_api.handler import lambda_handler as webhooks_api
 
         self.contexts = contexts
@@ -182,7 +187,10 @@ class Stack:
         self.inbound_api: Handler = inbound_api
         self.ingest_handler: Handler = ingest
         self.delivery: Handler = delivery
+        self.router: Handler = router
         self.ingest_event: dict[str, Any] = {}
+        self.sqs = boto3.client("sqs", region_name=os.environ["AWS_DEFAULT_REGION"])
+        self.sqs_event = sqs_event
 
     def call(self, handler: Handler, function: str, event: dict[str, Any]) -> dict[str, Any]:
         return handler(event, self.contexts[function])
@@ -218,6 +226,19 @@ class Stack:
         response = self.call(self.ingest_handler, "IngestFunction", event)
         require(response["statusCode"] == 200, f"ingest answered {response}")
 
+    def route(self) -> None:
+        """The router on what the routing queue holds, as its event source mapping would."""
+        url = os.environ["ROUTING_QUEUE_URL"]
+        while messages := self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            answer = self.call(
+                self.router, "RouterFunction", self.sqs_event([dict(m) for m in messages], "arn:aws:sqs:::RoutingQueue")
+            )
+            require(answer == {"batchItemFailures": []}, f"the router reported failures: {answer}")
+            self.sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+            )
+
 
 # ------------------------------------------------------------------ the measurement
 
@@ -242,7 +263,7 @@ class Bench:
         self.sqs = boto3.client("sqs", region_name=os.environ["AWS_DEFAULT_REGION"])
         self.dynamodb = boto3.client("dynamodb", region_name=os.environ["AWS_DEFAULT_REGION"])
         self.queue_url = os.environ["DELIVERY_QUEUE_URL"]
-        self.queue_arn = os.environ["DELIVERY_QUEUE_ARN"]
+        self.queue_arn = "arn:aws:sqs:us-east-1:123456789012:DeliveryQueue"
         self.activity_table = os.environ["ACTIVITY_TABLE_NAME"]
         self.sqs_event = sqs_event
         self.events = 0
@@ -262,6 +283,7 @@ class Bench:
         for _ in range(messages):
             self.events += 1
             self.stack.ingest({"ticket": {"id": self.events, "status": "open"}, "comment": "bench"})
+        self.stack.route()
         queued = self.queued(messages)
         event = self.sqs_event(queued, self.queue_arn)
         self.receiver.reset(delay)

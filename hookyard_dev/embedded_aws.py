@@ -61,8 +61,8 @@ def serialise_requests(server: Any) -> None:
 
 
 def provision(template: Template, client: Any) -> None:
-    """Create the template's tables, buses, queues and KMS keys, and record what was
-    created on the template, so !Ref to a queue or key resolves to it."""
+    """Create the template's tables, buses, queues, rules and KMS keys, and record what
+    was created on the template, so !Ref to a queue or key resolves to it."""
     dynamodb = client("dynamodb")
     for spec in template.table_definitions():
         dynamodb.create_table(**spec)
@@ -97,6 +97,17 @@ def provision(template: Template, client: Any) -> None:
             "QueueUrl"
         ]
     template.queue_urls = urls
+    for props in template.event_rules().values():
+        # The template's rules, as CloudFormation would make them (queue ARNs resolve now
+        # that the queues exist).
+        events.put_rule(
+            Name=props["Name"],
+            EventBusName=props["EventBusName"],
+            EventPattern=json.dumps(props["EventPattern"]),
+            State=props.get("State", "ENABLED"),
+            Description=props.get("Description", ""),
+        )
+        events.put_targets(Rule=props["Name"], EventBusName=props["EventBusName"], Targets=props["Targets"])
     kms = client("kms")
     for logical_id in template.kms_keys():
         template.physical_ids[logical_id] = kms.create_key(Description=logical_id)["KeyMetadata"]["KeyId"]

@@ -51,13 +51,21 @@ def add_code_paths(template: Template) -> None:
             sys.path.insert(0, path)
 
 
+# Names that say which function is running (each function's logger passes its service
+# name explicitly, so the shared process needs no single value for them).
+PER_FUNCTION = frozenset({"POWERTOOLS_SERVICE_NAME"})
+
+
 def function_environment(template: Template) -> dict[str, str]:
     """The union of the functions' environments. They share one process here, so a name
-    that two functions set differently is refused rather than silently mixed."""
+    that two functions set differently is refused rather than silently mixed (except the
+    per-function names in PER_FUNCTION, left out)."""
     merged: dict[str, str] = {}
     owner: dict[str, str] = {}
     for spec in template.functions.values():
         for name, value in spec.environment.items():
+            if name in PER_FUNCTION:
+                continue
             if name in merged and merged[name] != value:
                 raise ValueError(
                     f"{name} is {merged[name]!r} for {owner[name]} but {value!r} for {spec.logical_id}; "

@@ -319,6 +319,10 @@ class Template:
         """Queue logical id -> resolved properties."""
         return {lid: self.resolve(res.get("Properties", {})) for lid, res in self.of_type("AWS::SQS::Queue").items()}
 
+    def event_rules(self) -> dict[str, dict[str, Any]]:
+        """Rule logical id -> resolved properties (name, bus, pattern, targets)."""
+        return {lid: self.resolve(res["Properties"]) for lid, res in self.of_type("AWS::Events::Rule").items()}
+
     def kms_keys(self) -> list[str]:
         return list(self.of_type("AWS::KMS::Key"))
 

@@ -133,11 +133,12 @@ def test_503_with_a_long_retry_after_and_500_are_final(dev: Dev, receiver: Recei
     ingest(dev, "shop", "order.Down", {"n": 2})
 
     receiver.wait_for(2, "/down")
-    invocations(dev, webhook["id"], until="server error")
+    invocations(dev, webhook["id"], until="failed")
     time.sleep(1.5)  # nothing further arrives
     found = dev.api("GET", f"/api/v2/webhooks/{webhook['id']}/invocations", dev.token).json()["invocations"]
     assert len(receiver.requests) == 2
-    assert [i["status"] for i in found] == ["server error", "server error"]
+    assert [i["status"] for i in found] == ["failed", "failed"]
+    assert sorted(i["status_code"] for i in found) == [500, 503]
 
 
 def test_410_gone_deactivates_the_webhook(dev: Dev, receiver: Receiver) -> None:
@@ -174,3 +175,65 @@ def test_a_body_that_is_not_utf8_is_a_400_not_a_500(dev: Dev, method: str, path:
 
     assert response.status_code == 400
     assert "not valid JSON" in response.text
+
+
+def queues_idle(dev: Dev, timeout: float = 30) -> None:
+    """Wait until the routing and delivery queues hold nothing, in flight or visible."""
+    sqs = dev.client("sqs")
+    urls = [u for u in sqs.list_queues()["QueueUrls"] if "Routing" in u or "Delivery" in u]
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        counts = [sqs.get_queue_attributes(QueueUrl=u, AttributeNames=names)["Attributes"] for u in urls]
+        if all(int(c[n]) == 0 for c in counts for n in names):
+            return
+        time.sleep(0.2)
+    raise AssertionError("the queues did not drain")
+
+
+def test_a_trigger_notifies_only_for_events_its_conditions_hold_for(dev: Dev, receiver: Receiver) -> None:
+    created = dev.api(
+        "POST",
+        "/api/v2/webhooks",
+        dev.token,
+        json={
+            "webhook": {
+                "name": "e2e trigger",
+                "endpoint": receiver.url + "/urgent",
+                "http_method": "POST",
+                "request_format": "json",
+                "status": "active",
+                "subscriptions": ["conditional_ticket_events"],
+            }
+        },
+    )
+    assert created.status_code == 201, created.text
+    webhook_id = created.json()["webhook"]["id"]
+    trigger = dev.api(
+        "POST",
+        "/api/v2/triggers",
+        dev.token,
+        json={
+            "trigger": {
+                "title": "Urgent orders",
+                "conditions": {
+                    "all": [
+                        {"field": "type", "operator": "is", "value": "shop:event-type:order.Flagged"},
+                        {"field": "order.priority", "operator": "is", "value": "urgent"},
+                    ]
+                },
+                "actions": [{"field": "notification_webhook", "value": [webhook_id, '{"order": {{order.id}}}']}],
+            }
+        },
+    )
+    assert trigger.status_code == 201, trigger.text
+
+    ingest(dev, "shop", "order.Flagged", {"order": {"id": 1, "priority": "low"}})
+    ingest(dev, "shop", "order.Flagged", {"order": {"id": 2, "priority": "urgent"}})
+    [request] = receiver.wait_for(1, "/urgent")
+    queues_idle(dev)
+
+    assert request.json() == {"order": 2}
+    assert len(receiver.requests) == 1
+    found = dev.api("GET", f"/api/v2/webhooks/{webhook_id}/invocations", dev.token).json()["invocations"]
+    assert [i["status"] for i in found] == ["success"]

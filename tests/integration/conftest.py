@@ -104,10 +104,95 @@ def bus_queue(aws_env: Template) -> str:
     return url
 
 
+def drain(queue_env: str, handler: Any, batch_size: int = 10, rounds: int = 20) -> list[dict[str, Any]]:
+    """Run `handler` on what the queue named by env `queue_env` holds, as Lambda's event
+    source mapping would (a batch at a time, partial batch failures left on the queue,
+    the rest deleted), until it is empty or `rounds` batches ran. Returns the answers."""
+    from hookyard_dev.poller import sqs_event
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = os.environ[queue_env]
+    answers = []
+    for _ in range(rounds):
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch_size, AttributeNames=["All"]).get(
+            "Messages", []
+        )
+        if not messages:
+            break
+        answer = invoke(handler, sqs_event(messages, f"arn:aws:sqs:{REGION}:123456789012:{queue_env}"))
+        failed = {f["itemIdentifier"] for f in answer["batchItemFailures"]}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            sqs.delete_message_batch(
+                QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)]
+            )
+        answers.append(answer)
+    return answers
+
+
+def route_queued() -> list[dict[str, Any]]:
+    """The router on what the routing queue holds (where the bus's rule puts every event)."""
+    from router.handler import lambda_handler as router
+
+    answers = drain("ROUTING_QUEUE_URL", router)
+    assert all(not a["batchItemFailures"] for a in answers), answers
+    return answers
+
+
+def routes_of(sk: str) -> list[dict[str, Any]]:
+    """The subscription index's route items of one destination (`W#<webhook id>`,
+    `T#<trigger id>`, `J#<integration>#<job spec>`), as stored."""
+    from hookyard.dynamo import from_item
+
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    pages = dynamodb.get_paginator("scan").paginate(
+        TableName=os.environ["CONFIG_TABLE_NAME"],
+        FilterExpression="begins_with(PK, :route) AND SK = :sk",
+        ExpressionAttributeValues={":route": {"S": "ROUTE#"}, ":sk": {"S": sk}},
+    )
+    return sorted((from_item(i) for page in pages for i in page["Items"]), key=lambda i: i["PK"])
+
+
+def put_bus_event(source: str, detail_type: str, detail: dict[str, Any]) -> None:
+    """Put an event on the hookyard bus, as ingest (or a user's own producer) would."""
+    events = boto3.client("events", region_name=REGION)
+    out = events.put_events(
+        Entries=[
+            {"EventBusName": os.environ["EVENT_BUS_NAME"], "Source": source, "DetailType": detail_type,
+             "Detail": json.dumps(detail)}
+        ]
+    )  # fmt: skip
+    assert out["FailedEntryCount"] == 0, out
+
+
+def queued(queue_env: str) -> list[dict[str, Any]]:
+    """The bodies of the messages a queue holds now, read from moto's own store (moto's
+    ReceiveMessage scans the whole queue per call: draining 1,000 messages takes a minute)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sqs.models import sqs_backends
+
+    name = os.environ[queue_env].rsplit("/", 1)[1]
+    queue = sqs_backends[DEFAULT_ACCOUNT_ID][REGION].queues[name]
+    return [json.loads(m.body) for m in queue._messages]
+
+
 def bus_events(queue_url: str) -> list[dict[str, Any]]:
     sqs = boto3.client("sqs", region_name=REGION)
     messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
     return [json.loads(m["Body"]) for m in messages]
 
 
-__all__ = ["basic", "body", "bus_events", "invoke", "load_event", "with_path", "with_query"]
+__all__ = [
+    "basic",
+    "body",
+    "bus_events",
+    "drain",
+    "invoke",
+    "load_event",
+    "put_bus_event",
+    "queued",
+    "route_queued",
+    "routes_of",
+    "with_path",
+    "with_query",
+]

@@ -1,6 +1,6 @@
 """Outbound delivery through the real handlers on moto: a webhook created through the
-API, an event ingested through an inbound webhook, the rule on the bus, the delivery
-queue, and a real HTTP receiver on loopback."""
+API, an event ingested through an inbound webhook, the bus's routing rule, the router,
+the delivery queue, and a real HTTP receiver on loopback."""
 
 from __future__ import annotations
 
@@ -10,15 +10,13 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from standardwebhooks import Webhook as StandardWebhook
 
 from hookyard.config import get_settings
 from hookyard.webhooks import signing
-from hookyard_dev.poller import sqs_event
 from tests.e2e.receiver import Answer, Receiver, running_receiver
-from tests.integration.conftest import basic, body, invoke, load_event, with_path, with_query
+from tests.integration.conftest import basic, body, drain, invoke, load_event, route_queued, with_path, with_query
 
 SOURCE, EVENT_TYPE = "slack", "ticket.NewReply"
 
@@ -39,12 +37,13 @@ def env(aws_env: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 @pytest.fixture
 def later(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, float]]:
-    """Messages the delivery function schedules for later, captured instead of sent, so a
-    test can run the next attempt at once and check the delay it asked for."""
-    from delivery.logic import Delivery
+    """Messages scheduled for later on SQS (hookyard.queues, the one home of SQS sends),
+    captured instead of sent, so a test can run the next attempt at once and check the
+    delay asked for."""
+    from hookyard.queues import SqsQueue
 
     scheduled: list[tuple[Any, float]] = []
-    monkeypatch.setattr(Delivery, "_later", lambda self, message, delay: scheduled.append((message, delay)))
+    monkeypatch.setattr(SqsQueue, "send_later", lambda self, body, delay: scheduled.append((body, delay)))
     return scheduled
 
 
@@ -80,38 +79,23 @@ def ingest(payload: dict[str, Any]) -> None:
     event["headers"]["Authorization"] = basic(inbound["username"], inbound["password"])
     event["body"] = json.dumps(payload)
     assert invoke(ingest_handler, event)["statusCode"] == 200
+    route_queued()
 
 
 def deliver_queued(max_batches: int = 5) -> list[dict[str, Any]]:
     """Run the delivery function on what the delivery queue holds, as Lambda would."""
-    import os
-
     from delivery.handler import lambda_handler as delivery
 
-    sqs = boto3.client("sqs")
-    url = os.environ["DELIVERY_QUEUE_URL"]
-    answers = []
-    for _ in range(max_batches):
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", [])
-        if not messages:
-            break
-        answer = invoke(delivery, sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:DeliveryQueue"))
-        failed = {f["itemIdentifier"] for f in answer["batchItemFailures"]}
-        done = [m for m in messages if m["MessageId"] not in failed]
-        if done:
-            sqs.delete_message_batch(
-                QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)]
-            )
-        answers.append(answer)
-    return answers
+    return drain("DELIVERY_QUEUE_URL", delivery, rounds=max_batches)
 
 
 def run_later(scheduled: list[tuple[Any, float]]) -> Any:
-    """Run the first scheduled attempt now; returns its requested delay."""
-    from delivery.handler import _delivery
+    """Run the first scheduled attempt now, as its delayed message; returns the delay asked for."""
+    from delivery.handler import lambda_handler as delivery
 
     message, delay = scheduled.pop(0)
-    _delivery().attempt(message.model_copy(update={"not_before": 0}))
+    record = {"messageId": "later", "body": json.dumps({**message, "not_before": 0})}
+    assert invoke(delivery, {"Records": [record]})["batchItemFailures"] == []
     return delay
 
 
@@ -173,8 +157,9 @@ def test_409_is_retried_three_times_then_final(receiver: Receiver, later: list[t
 
     assert len(receiver.wait_for(4, "/conflict")) == 4
     [invocation] = invocations(webhook["id"])
-    assert invocation["status"] == "client error"
-    assert len(attempts(webhook["id"], invocation["id"])) == 4
+    assert invocation["status"] == "failed"
+    assert invocation["status_code"] == 409
+    assert [a["status"] for a in attempts(webhook["id"], invocation["id"])] == ["client error"] * 4
 
 
 def test_429_with_a_short_retry_after_is_retried_after_it(receiver: Receiver, later: list[tuple[Any, float]]) -> None:
@@ -209,11 +194,11 @@ def test_other_failures_are_final_after_one_attempt(
 
     assert later == []
     [invocation] = invocations(webhook["id"])
-    assert invocation["status"] == status
-    assert len(attempts(webhook["id"], invocation["id"])) == 1
+    assert invocation["status"] == "failed"
+    assert [a["status"] for a in attempts(webhook["id"], invocation["id"])] == [status]
 
 
-def test_410_gone_deactivates_the_webhook_and_removes_its_rule(receiver: Receiver) -> None:
+def test_410_gone_deactivates_the_webhook_and_removes_its_routes(receiver: Receiver) -> None:
     from webhooks_api.handler import lambda_handler as api
 
     webhook = create_webhook(receiver.url + "/gone")
@@ -282,6 +267,7 @@ def test_the_breaker_opens_and_delays_deliveries(receiver: Receiver, later: list
 
     statuses = sorted(i["status"] for i in invocations(webhook["id"]))
     assert "circuit broken" in statuses
+    assert "throttled" not in statuses
     assert later, "the held-back delivery is scheduled, not dropped"
     assert len(receiver.requests) < 13
 

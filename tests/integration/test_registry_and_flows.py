@@ -1,5 +1,6 @@
 """The ZIS registry and the flow runner through their real handlers on moto: bundles,
-job specs as EventBridge rules, and flows run from the flow queue against a receiver."""
+installed job specs routed by the router, and flows run from the flow queue against a
+receiver."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from hookyard.config import get_settings
 from hookyard_dev.poller import sqs_event
 from tests.conftest import ROOT
 from tests.e2e.receiver import Answer, Receiver, running_receiver
-from tests.integration.conftest import basic, body, invoke, load_event, with_path, with_query
+from tests.integration.conftest import basic, body, invoke, load_event, route_queued, routes_of, with_path, with_query
 
 INTEGRATION = "my_integration"
 JOB_SPEC = f"zis:{INTEGRATION}:job_spec:ticket_created_jobspec"
@@ -83,6 +84,7 @@ def ingest(source: str, event_type: str, payload: Any, integration: str = INTEGR
     event["headers"]["Authorization"] = basic(inbound["username"], inbound["password"])
     event["body"] = json.dumps(payload)
     assert invoke(ingest_handler, event)["statusCode"] == 200
+    route_queued()
 
 
 def run_flow_queue(rounds: int = 10) -> int:
@@ -178,23 +180,28 @@ def test_a_bad_bundle_is_a_400_naming_each_resource_and_path_and_stores_nothing(
     assert body(registry("list_bundles"))["bundles"] == []
 
 
-def test_installing_a_job_spec_puts_one_rule_to_the_flow_queue() -> None:
+def job_spec_routes(name: str = "ticket_created_jobspec") -> list[dict[str, Any]]:
+    return routes_of(f"J#{INTEGRATION}#{name}")
+
+
+def test_installing_a_job_spec_routes_its_source_and_type_to_its_flow() -> None:
     registry("create_integration")
     upload(tutorial("https://example.com/x"))
 
     first, second = install(), install()
 
-    events = boto3.client("events")
-    rules = events.list_rules(EventBusName="hookyard", NamePrefix="hy-js-")["Rules"]
     assert first["statusCode"] == 200
     assert second["statusCode"] == 409
-    assert len(rules) == 1
-    pattern = json.loads(rules[0]["EventPattern"])
-    assert pattern["source"] == ["support"]
-    assert pattern["detail-type"] == ["ticket.TicketCreated"]
-    [target] = events.list_targets_by_rule(Rule=rules[0]["Name"], EventBusName="hookyard")["Targets"]
-    assert target["Arn"] == os.environ["FLOW_QUEUE_ARN"]
+    [route] = job_spec_routes()
+    assert route["PK"] == "ROUTE#1#support:event-type:ticket.TicketCreated"
+    assert (route["kind"], route["integration"], route["job_spec"]) == (
+        "job_spec",
+        INTEGRATION,
+        "ticket_created_jobspec",
+    )
     assert body(registry("list_job_specs", integration=INTEGRATION))["job_specs"][0]["installed"] is True
+    bus_rules = boto3.client("events").list_rules(EventBusName="hookyard")["Rules"]
+    assert [r["Name"] for r in bus_rules] == ["hookyard-dev-routing"]
 
 
 def test_unknown_or_malformed_job_spec_names_are_404_and_400() -> None:
@@ -205,15 +212,30 @@ def test_unknown_or_malformed_job_spec_names_are_404_and_400() -> None:
     assert install("not-a-name")["statusCode"] == 400
 
 
-def test_uninstalling_removes_the_rule() -> None:
+def test_uninstalling_removes_the_route_and_the_next_event_runs_nothing() -> None:
     registry("create_integration")
     upload(tutorial("https://example.com/x"))
     install()
 
     response = install(method="uninstall")
+    ingest("support", "ticket.TicketCreated", TICKET)
 
     assert response["statusCode"] == 204
-    assert boto3.client("events").list_rules(EventBusName="hookyard", NamePrefix="hy-js-")["Rules"] == []
+    assert job_spec_routes() == []
+    assert run_flow_queue() == 0
+    assert install(method="uninstall")["statusCode"] == 404
+
+
+def test_a_reupload_that_changes_the_type_moves_the_route() -> None:
+    registry("create_integration")
+    bundle = tutorial("https://example.com/x")
+    upload(bundle)
+    install()
+    bundle["resources"]["ticket_created_jobspec"]["properties"]["event_type"] = "ticket.TicketUpdated"
+
+    upload(bundle)
+
+    assert [r["PK"] for r in job_spec_routes()] == ["ROUTE#1#support:event-type:ticket.TicketUpdated"]
 
 
 def test_a_reupload_that_drops_a_job_spec_uninstalls_it() -> None:
@@ -225,7 +247,7 @@ def test_a_reupload_that_drops_a_job_spec_uninstalls_it() -> None:
 
     upload(bundle)
 
-    assert boto3.client("events").list_rules(EventBusName="hookyard", NamePrefix="hy-js-")["Rules"] == []
+    assert job_spec_routes() == []
     assert body(registry("list_job_specs", integration=INTEGRATION))["job_specs"] == []
 
 

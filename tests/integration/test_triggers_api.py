@@ -1,6 +1,6 @@
 """Triggers (Zendesk /api/v2/triggers) through the webhooks API's real handler on moto:
-CRUD, validation of conditions and webhook actions, and the EventBridge rule of each
-active trigger with what it delivers."""
+CRUD, validation of conditions and webhook actions, and the routes of each active trigger
+with what the router delivers for it."""
 
 from __future__ import annotations
 
@@ -8,12 +8,20 @@ import json
 import os
 from typing import Any
 
-import boto3
 import pytest
 
-from hookyard.dal.triggers import TriggersRepository, trigger_rule_name
-from hookyard_dev.template import REGION
-from tests.integration.conftest import body, invoke, load_event, with_path, with_query
+from hookyard.dal.triggers import TriggersRepository
+from tests.integration.conftest import (
+    body,
+    invoke,
+    load_event,
+    put_bus_event,
+    queued,
+    route_queued,
+    routes_of,
+    with_path,
+    with_query,
+)
 
 pytestmark = pytest.mark.usefixtures("aws_env")
 
@@ -82,22 +90,8 @@ def error_detail(response: dict[str, Any]) -> str:
     return " | ".join(e["detail"] for e in body(response)["errors"])
 
 
-def events_client() -> Any:
-    return boto3.client("events", region_name=REGION)
-
-
-def rule(trigger_id: str, account_id: int = 1) -> dict[str, Any] | None:
-    name = trigger_rule_name(account_id, trigger_id)
-    rules = events_client().list_rules(EventBusName=os.environ["EVENT_BUS_NAME"], NamePrefix=name)["Rules"]
-    return next((r for r in rules if r["Name"] == name), None)
-
-
-def delivered() -> list[dict[str, Any]]:
-    sqs = boto3.client("sqs", region_name=REGION)
-    messages = sqs.receive_message(
-        QueueUrl=os.environ["DELIVERY_QUEUE_URL"], MaxNumberOfMessages=10, WaitTimeSeconds=0
-    ).get("Messages", [])
-    return [json.loads(m["Body"]) for m in messages]
+def routes(trigger_id: str) -> list[dict[str, Any]]:
+    return routes_of(f"T#{trigger_id}")
 
 
 def repo() -> TriggersRepository:
@@ -123,102 +117,69 @@ def test_create_answers_201_with_the_trigger() -> None:
     assert body(shown)["trigger"] == created
 
 
-def test_an_active_trigger_has_one_rule_compiled_from_its_conditions() -> None:
-    from hookyard.webhooks.triggers import compile_to_pattern
-
+def test_an_active_trigger_without_a_type_condition_is_routed_for_every_event_of_its_account() -> None:
     webhook_id = webhook()
     created = create(webhook_id)
-    bus = os.environ["EVENT_BUS_NAME"]
 
-    found = rule(created["id"])
+    found = routes(created["id"])
 
-    assert found is not None
-    conditions = {"all": [{"field": "priority", "operator": "is", "value": "urgent"}], "any": []}
-    expected, _ = compile_to_pattern(conditions, {"detail": {"account_id": [1]}})
-    assert json.loads(found["EventPattern"]) == expected
-    assert json.loads(found["EventPattern"])["detail"]["account_id"] == [1]
-    targets = events_client().list_targets_by_rule(Rule=found["Name"], EventBusName=bus)["Targets"]
-    assert [t["Arn"] for t in targets] == [os.environ["DELIVERY_QUEUE_ARN"]]
+    assert [r["PK"] for r in found] == ["ROUTE#1#*"]
+    assert found[0]["webhooks"] == [webhook_id]
+    assert json.loads(found[0]["conditions"]) == created["conditions"]
     record = repo().get(1, created["id"])
-    assert record.rule_name == found["Name"]
     assert [(a.webhook_id, a.body) for a in record.webhook_actions()] == [(webhook_id, JSON_BODY)]
 
 
-def test_conditions_the_pattern_cannot_express_are_stored_as_residual() -> None:
-    from hookyard.webhooks.triggers import compile_to_pattern
-
-    webhook_id = webhook()
+def test_a_trigger_that_requires_a_type_is_routed_under_that_type_only() -> None:
     conditions = {
         "all": [
-            {"field": "priority", "operator": "is", "value": "urgent"},
-            {"field": "comment_includes_word", "operator": "includes", "value": "refund"},
+            {"field": "type", "operator": "is", "value": "slack:event-type:ticket.NewReply"},
+            {"field": "comment", "operator": "includes", "value": "refund"},
         ],
-        "any": [
-            {"field": "status", "operator": "is", "value": "open"},
-            {"field": "status", "operator": "is", "value": "new"},
-        ],
+        "any": [],
     }
 
-    created = create(webhook_id, conditions=conditions)
+    created = create(webhook(), conditions=conditions)
 
-    pattern, residual = compile_to_pattern(conditions, {"detail": {"account_id": [1]}})
-    record = repo().get(1, created["id"])
-    assert residual["all"] == [conditions["all"][1]]  # "includes" is not an EventBridge match
-    assert record.residual_conditions == residual
-    assert record.pattern == pattern
-    assert json.loads(rule(created["id"])["EventPattern"]) == pattern  # type: ignore[index]
+    assert [r["PK"] for r in routes(created["id"])] == ["ROUTE#1#slack:event-type:ticket.NewReply"]
     assert body(call("show_trigger", trigger_id=created["id"]))["trigger"]["conditions"] == conditions
 
 
-def test_a_matching_event_reaches_the_delivery_queue_naming_the_trigger() -> None:
+DETAIL = {
+    "account_id": 1,
+    "integration": "acme",
+    "event_id": "01JD5W3S7Y1Q9M8K4T6R2N0B3C",
+    "received_at": "2026-11-23T09:30:00.123Z",
+    "source_system": "slack",
+    "event_type": "ticket.NewReply",
+    "body": {"priority": "urgent", "ticket": {"id": 7}},
+}
+
+
+def test_a_matching_event_reaches_the_delivery_queue_once_per_action_and_others_do_not() -> None:
     webhook_id = webhook()
     created = create(webhook_id)
-    pattern = repo().get(1, created["id"]).pattern
-    source = pattern.get("source", ["support"])[0]
-    detail_type = pattern.get("detail-type", ["ticket.created"])[0]
-    detail = _matching_detail(pattern["detail"])
+    other_account = create(webhook(account_id=2), account_id=2)
 
-    events_client().put_events(
-        Entries=[
-            {
-                "EventBusName": os.environ["EVENT_BUS_NAME"],
-                "Source": source,
-                "DetailType": detail_type,
-                "Detail": json.dumps(detail),
-            }
-        ]
-    )
-    events_client().put_events(
-        Entries=[
-            {
-                "EventBusName": os.environ["EVENT_BUS_NAME"],
-                "Source": source,
-                "DetailType": detail_type,
-                "Detail": json.dumps({**detail, "account_id": 2}),
-            }
-        ]
-    )
+    put_bus_event("slack", "ticket.NewReply", DETAIL)
+    put_bus_event("slack", "ticket.NewReply", {**DETAIL, "event_id": "01JD5W3S7Y1Q9M8K4T6R2N0B3D", "body": {}})
+    route_queued()
 
-    assert delivered() == [{"kind": "trigger", "account_id": 1, "trigger_id": created["id"], "event": detail}]
+    assert queued("DELIVERY_QUEUE_URL") == [
+        {"kind": "trigger", "account_id": 1, "trigger_id": created["id"], "action": 0, "webhook_id": webhook_id,
+         "event": DETAIL}
+    ]  # fmt: skip
+    assert other_account["id"] != created["id"]
 
 
-def _matching_detail(pattern: dict[str, Any]) -> dict[str, Any]:
-    """An event detail that a simple pattern (lists of values, nested objects) matches."""
-    out: dict[str, Any] = {}
-    for name, rule_ in pattern.items():
-        if isinstance(rule_, dict):
-            out[name] = _matching_detail(rule_)
-        else:
-            plain = [v for v in rule_ if not isinstance(v, dict)]
-            assert plain, f"the test expects plain values in the pattern, got {rule_}"
-            out[name] = plain[0]
-    return out
-
-
-def test_an_inactive_trigger_has_no_rule() -> None:
+def test_an_inactive_trigger_has_no_routes_and_gets_nothing() -> None:
     created = create(webhook(), active=False)
 
-    assert rule(created["id"]) is None
+    put_bus_event("slack", "ticket.NewReply", DETAIL)
+    route_queued()
+
+    assert routes(created["id"]) == []
+    assert queued("DELIVERY_QUEUE_URL") == []
 
 
 # ------------------------------------------------------------------ validation
@@ -419,21 +380,21 @@ def test_put_replaces_and_answers_200_with_the_trigger() -> None:
     assert replaced["title"] == "Renamed"
     assert replaced["description"] is None
     assert replaced["created_at"] == created["created_at"]
-    assert json.loads(rule(created["id"])["EventPattern"]) == repo().get(1, created["id"]).pattern  # type: ignore[index]
-    assert "high" in rule(created["id"])["EventPattern"]  # type: ignore[index]
+    [route] = routes(created["id"])
+    assert json.loads(route["conditions"])["all"] == [{"field": "priority", "operator": "is", "value": "high"}]
 
 
-def test_patch_deactivates_and_reactivates_the_rule() -> None:
+def test_patch_deactivates_and_reactivates_the_routes() -> None:
     created = create(webhook())
 
     off = call("patch_trigger", {"trigger": {"active": False}}, trigger_id=created["id"])
-    rule_when_off = rule(created["id"])
+    routes_when_off = routes(created["id"])
     on = call("patch_trigger", {"trigger": {"active": True, "title": "Back"}}, trigger_id=created["id"])
 
     assert off["statusCode"] == on["statusCode"] == 200
     assert body(off)["trigger"]["active"] is False
-    assert rule_when_off is None
-    assert rule(created["id"]) is not None
+    assert routes_when_off == []
+    assert len(routes(created["id"])) == 1
     assert body(on)["trigger"]["title"] == "Back"
     assert body(on)["trigger"]["conditions"] == created["conditions"]
 
@@ -447,13 +408,13 @@ def test_patch_with_an_invalid_result_answers_400() -> None:
     assert "trigger.actions" in error_detail(response)
 
 
-def test_delete_answers_204_and_removes_the_rule() -> None:
+def test_delete_answers_204_and_removes_the_routes() -> None:
     created = create(webhook())
 
     response = call("delete_trigger", trigger_id=created["id"])
 
     assert response["statusCode"] == 204
-    assert rule(created["id"]) is None
+    assert routes(created["id"]) == []
     assert call("show_trigger", trigger_id=created["id"])["statusCode"] == 404
     assert call("delete_trigger", trigger_id=created["id"])["statusCode"] == 404
 
@@ -468,7 +429,7 @@ def test_another_accounts_trigger_is_a_404() -> None:
         ("delete_trigger", None),
     ]:
         assert call(name, payload, trigger_id=created["id"])["statusCode"] == 404, name
-    assert rule(created["id"], account_id=2) is not None
+    assert [r["PK"] for r in routes(created["id"])] == ["ROUTE#2#*"]
 
 
 def test_a_webhook_that_a_trigger_notifies_cannot_be_deleted() -> None:

@@ -22,12 +22,14 @@ import boto3
 import pytest
 
 from hookyard.config import get_settings
+from hookyard.crypto import KmsSealer
 from hookyard.dal.invocations import InvocationsRepository
-from hookyard.dal.webhooks import WebhooksRepository, webhook_rule_name
+from hookyard.dal.webhooks import WebhooksRepository
 from hookyard.models.webhooks import AttemptRecord, InvocationStatus
 from hookyard.webhooks import signing
+from hookyard.webhooks.secrets import WebhookSecrets
 from hookyard_dev.template import REGION
-from tests.integration.conftest import body, invoke, load_event, with_path, with_query
+from tests.integration.conftest import body, invoke, load_event, route_queued, routes_of, with_path, with_query
 
 pytestmark = pytest.mark.usefixtures("aws_env")
 
@@ -126,10 +128,12 @@ def events_client() -> Any:
     return boto3.client("events", region_name=REGION)
 
 
-def rule(webhook_id: str, account_id: int = 1) -> dict[str, Any] | None:
-    name = webhook_rule_name(account_id, webhook_id)
-    rules = events_client().list_rules(EventBusName=os.environ["EVENT_BUS_NAME"], NamePrefix=name)["Rules"]
-    return next((r for r in rules if r["Name"] == name), None)
+def routes(webhook_id: str) -> list[dict[str, Any]]:
+    return routes_of(f"W#{webhook_id}")
+
+
+def secrets_() -> WebhookSecrets:
+    return WebhookSecrets(KmsSealer())
 
 
 def put_event(source: str, detail_type: str, detail: dict[str, Any]) -> None:
@@ -457,8 +461,8 @@ def test_credentials_and_signing_secret_are_stored_sealed() -> None:
 
     assert TOKEN not in stored
     assert secret not in stored
-    assert repo().auth_headers(record) == {"Authorization": f"Bearer {TOKEN}"}
-    assert repo().signing_secret(record) == secret
+    assert secrets_().auth_headers(record) == {"Authorization": f"Bearer {TOKEN}"}
+    assert secrets_().signing_secret(record) == secret
 
 
 def test_updates_keep_stored_credentials_when_data_is_omitted() -> None:
@@ -469,7 +473,7 @@ def test_updates_keep_stored_credentials_when_data_is_omitted() -> None:
 
     assert patched["statusCode"] == replaced["statusCode"] == 204
     expected = "Basic " + base64.b64encode(f"robot:{PASSWORD}".encode()).decode()
-    assert repo().auth_headers(repo().get(1, created["id"])) == {"Authorization": expected}
+    assert secrets_().auth_headers(repo().get(1, created["id"])) == {"Authorization": expected}
 
 
 def test_changing_the_authentication_type_without_data_answers_400() -> None:
@@ -487,7 +491,7 @@ def test_put_without_authentication_removes_it() -> None:
     call("replace", {"webhook": definition()}, webhook_id=created["id"])
 
     assert show(created["id"])["authentication"] is None
-    assert repo().auth_headers(repo().get(1, created["id"])) == {}
+    assert secrets_().auth_headers(repo().get(1, created["id"])) == {}
 
 
 # ------------------------------------------------------------------ signing secret
@@ -725,16 +729,16 @@ def test_clone_copies_with_a_new_id_name_and_signing_secret() -> None:
     secret = body(call("show_signing_secret", webhook_id=source["id"]))["signing_secret"]["secret"]
     copy_secret = body(call("show_signing_secret", webhook_id=copy["id"]))["signing_secret"]["secret"]
     assert copy_secret != secret
-    assert repo().auth_headers(repo().get(1, copy["id"])) == {"Authorization": f"Bearer {TOKEN}"}
+    assert secrets_().auth_headers(repo().get(1, copy["id"])) == {"Authorization": f"Bearer {TOKEN}"}
 
 
-def test_clone_of_an_active_event_webhook_gets_its_own_rule() -> None:
+def test_clone_of_an_active_event_webhook_gets_its_own_routes() -> None:
     source = create()
 
     copy = body(call("clone", query={"clone_webhook_id": source["id"]}))["webhook"]
 
-    assert rule(copy["id"]) is not None
-    assert rule(copy["id"])["Name"] != rule(source["id"])["Name"]  # type: ignore[index]
+    assert [r["webhook_id"] for r in routes(copy["id"])] == [copy["id"]]
+    assert [r["webhook_id"] for r in routes(source["id"])] == [source["id"]]
 
 
 def test_clone_of_another_accounts_webhook_answers_404() -> None:
@@ -751,23 +755,19 @@ def test_clone_with_a_body_too_answers_400() -> None:
     assert response["statusCode"] == 400
 
 
-# ------------------------------------------------------------------ rules
+# ------------------------------------------------------------------ routes
 
 
-def test_an_active_event_webhook_has_one_rule_matching_its_account_and_types() -> None:
+def test_an_active_event_webhook_has_one_route_per_subscribed_type() -> None:
     created = create(subscriptions=["slack:event-type:ticket.NewReply", "slack:event-type:ticket.Closed"])
-    bus = os.environ["EVENT_BUS_NAME"]
 
-    found = rule(created["id"])
-    assert found is not None
-    assert json.loads(found["EventPattern"]) == {
-        "source": ["slack"],
-        "detail-type": ["ticket.Closed", "ticket.NewReply"],
-        "detail": {"account_id": [1]},
-    }
-    targets = events_client().list_targets_by_rule(Rule=found["Name"], EventBusName=bus)["Targets"]
-    assert [t["Arn"] for t in targets] == [os.environ["DELIVERY_QUEUE_ARN"]]
-    assert targets[0]["InputTransformer"]["InputPathsMap"] == {"event": "$.detail"}
+    found = routes(created["id"])
+
+    assert [r["PK"] for r in found] == [
+        "ROUTE#1#slack:event-type:ticket.Closed",
+        "ROUTE#1#slack:event-type:ticket.NewReply",
+    ]
+    assert all(r["kind"] == "webhook" and r["webhook_id"] == created["id"] for r in found)
 
 
 def test_a_subscribed_event_reaches_the_delivery_queue_with_the_webhook_named() -> None:
@@ -777,75 +777,95 @@ def test_a_subscribed_event_reaches_the_delivery_queue_with_the_webhook_named() 
     put_event("slack", "ticket.NewReply", detail)
     put_event("slack", "ticket.Other", detail)  # not subscribed
     put_event("slack", "ticket.NewReply", {**detail, "account_id": 2})  # another account
+    route_queued()
 
-    assert delivered() == [{"kind": "subscription", "account_id": 1, "webhook_id": created["id"], "event": detail}]
+    event = {**detail, "source_system": "slack", "event_type": "ticket.NewReply"}
+    assert delivered() == [{"kind": "subscription", "account_id": 1, "webhook_id": created["id"], "event": event}]
 
 
-def test_subscriptions_of_several_sources_share_one_rule() -> None:
-    created = create(subscriptions=["slack:event-type:ticket.NewReply", "jira:event-type:issue.created"])
+def test_subscriptions_of_several_sources_route_each_pair_only() -> None:
+    create(subscriptions=["slack:event-type:ticket.NewReply", "jira:event-type:issue.created"])
 
-    found = rule(created["id"])
     put_event("slack", "ticket.NewReply", {"account_id": 1, "n": 1})
     put_event("jira", "issue.created", {"account_id": 1, "n": 2})
     put_event("jira", "ticket.NewReply", {"account_id": 1, "n": 3})  # not a subscribed pair
+    route_queued()
 
-    assert found is not None
-    assert json.loads(found["EventPattern"]) == {
-        "detail": {"account_id": [1]},
-        "$or": [
-            {"source": ["jira"], "detail-type": ["issue.created"]},
-            {"source": ["slack"], "detail-type": ["ticket.NewReply"]},
-        ],
-    }
     assert sorted(m["event"]["n"] for m in delivered()) == [1, 2]
 
 
-def test_rules_follow_status_subscriptions_and_delete() -> None:
+def test_routes_follow_status_subscriptions_and_delete() -> None:
     created = create()
     webhook_id = created["id"]
 
     call("patch", {"webhook": {"status": "inactive"}}, webhook_id=webhook_id)
-    after_deactivate = rule(webhook_id)
+    after_deactivate = routes(webhook_id)
     call(
         "patch",
         {"webhook": {"status": "active", "subscriptions": ["zen:event-type:ticket.created"]}},
         webhook_id=webhook_id,
     )
-    after_change = rule(webhook_id)
+    after_change = routes(webhook_id)
     call("delete", webhook_id=webhook_id)
-    after_delete = rule(webhook_id)
+    after_delete = routes(webhook_id)
 
-    assert after_deactivate is None
-    assert after_change is not None
-    # Zendesk's own types are on the bus with source "support" and the type as detail-type.
-    assert json.loads(after_change["EventPattern"])["source"] == ["support"]
-    assert json.loads(after_change["EventPattern"])["detail-type"] == ["zen:event-type:ticket.created"]
-    assert after_delete is None
+    assert after_deactivate == []
+    # Zendesk's own types are their own type string, whatever the source.
+    assert [r["PK"] for r in after_change] == ["ROUTE#1#zen:event-type:ticket.created"]
+    assert after_delete == []
 
 
-def test_inactive_and_trigger_webhooks_have_no_rule() -> None:
+def test_replacing_all_of_98_subscriptions_at_once_keeps_the_routes_equal_to_the_webhook() -> None:
+    first = [f"slack:event-type:a.{n}" for n in range(98)]
+    second = [f"slack:event-type:b.{n}" for n in range(98)]
+    created = create(subscriptions=first)
+
+    response = call("patch", {"webhook": {"subscriptions": second}}, webhook_id=created["id"])
+
+    assert response["statusCode"] == 204, response
+    assert sorted(r["PK"].removeprefix("ROUTE#1#") for r in routes(created["id"])) == sorted(second)
+    assert show(created["id"])["subscriptions"] == second
+
+
+def test_more_than_98_subscriptions_are_refused_naming_the_limit() -> None:
+    response = call("create", {"webhook": definition(subscriptions=[f"s:event-type:t{n}" for n in range(99)])})
+
+    assert response["statusCode"] == 400
+    assert "subscriptions" in error_detail(response)
+
+
+def test_inactive_and_trigger_webhooks_have_no_routes() -> None:
     inactive = create(status="inactive")
     trigger_hook = body(call("create", {"webhook": trigger_definition()}))["webhook"]
 
-    assert rule(inactive["id"]) is None
-    assert rule(trigger_hook["id"]) is None
+    assert routes(inactive["id"]) == []
+    assert routes(trigger_hook["id"]) == []
 
 
-def test_deactivate_for_the_delivery_function_sets_inactive_with_a_reason_and_removes_the_rule() -> None:
+def test_deactivate_for_the_delivery_function_sets_inactive_with_a_reason_and_removes_the_routes() -> None:
     created = create()
 
-    record = repo().deactivate(
-        1, created["id"], "the endpoint answered 410 Gone", event_bus=os.environ["EVENT_BUS_NAME"]
-    )
+    record = repo().deactivate(1, created["id"], "the endpoint answered 410 Gone")
 
     assert record is not None
     assert record.status == "inactive"
-    assert rule(created["id"]) is None
+    assert routes(created["id"]) == []
     shown = show(created["id"])
     assert shown["status"] == "inactive"
     assert shown["status_reason"] == "the endpoint answered 410 Gone"
     assert shown["updated_by"] == "hookyard"
-    assert repo().deactivate(1, "01UNKNOWN", "gone", event_bus=os.environ["EVENT_BUS_NAME"]) is None
+    assert repo().deactivate(1, "01UNKNOWN", "gone") is None
+
+
+def test_320_webhooks_over_5_accounts_leave_the_bus_with_its_one_rule() -> None:
+    bus = os.environ["EVENT_BUS_NAME"]
+    before = events_client().list_rules(EventBusName=bus)["Rules"]
+
+    for n in range(320):
+        create(account_id=1 + n % 5, name=f"hook {n}")
+
+    after = events_client().list_rules(EventBusName=bus)["Rules"]
+    assert [r["Name"] for r in after] == [r["Name"] for r in before] == ["hookyard-dev-routing"]
 
 
 # ------------------------------------------------------------------ test endpoint
@@ -1009,7 +1029,7 @@ def test_verification_handshake_success_activates_the_webhook(receiver: Receiver
     assert query["verifyToken"] == ["my-verify-token"]
     assert query["team"] == ["a"]
     assert len(query["challenge"][0]) >= 16
-    assert rule(created["id"]) is not None
+    assert routes(created["id"]) != []
 
 
 def test_verification_failure_keeps_the_webhook_inactive_with_the_reason_and_verify_retries(
@@ -1022,7 +1042,7 @@ def test_verification_failure_keeps_the_webhook_inactive_with_the_reason_and_ver
     assert created["status"] == "inactive"
     assert created["verification"]["status"] == "failed"
     assert "challenge" in created["verification"]["error"]
-    assert rule(created["id"]) is None
+    assert routes(created["id"]) == []
 
     receiver.echo_challenge = True
     retried = call("verify", webhook_id=created["id"])
@@ -1032,7 +1052,7 @@ def test_verification_failure_keeps_the_webhook_inactive_with_the_reason_and_ver
     assert webhook["status"] == "active"
     assert webhook["verification"]["status"] == "verified"
     assert webhook["verification"]["error"] is None
-    assert rule(created["id"]) is not None
+    assert routes(created["id"]) != []
 
 
 def test_verification_of_an_endpoint_answering_an_error_records_the_status(receiver: Receiver) -> None:
@@ -1055,7 +1075,7 @@ def test_a_new_endpoint_of_a_verified_webhook_is_verified_again(receiver: Receiv
     assert [urlsplit(r["path"]).path for r in receiver.requests] == ["/one", "/two"]
     assert shown["status"] == "inactive"
     assert shown["verification"]["status"] == "failed"
-    assert rule(created["id"]) is None
+    assert routes(created["id"]) == []
 
 
 def test_verify_on_a_webhook_without_verification_answers_400() -> None:
@@ -1131,6 +1151,7 @@ def test_invocations_list_newest_first_with_filters() -> None:
         "event_id": "ev4",
         "event_type": "zen:event-type:t",
         "status": "success",
+        "status_code": 200,
         "created_at": first["created_at"],
         "latest_completed_at": "2026-01-01T00:04:00.000Z",
         "attempts": 1,
@@ -1183,18 +1204,14 @@ def test_invocations_with_a_bad_parameter_answer_400(query: dict[str, str]) -> N
     assert call("list_invocations", query=query, webhook_id=created["id"])["statusCode"] == 400
 
 
-def test_invocation_statuses_are_zendesks() -> None:
-    assert [s.value for s in InvocationStatus] == [
-        "unknown",
-        "accepted",
-        "success",
-        "failed",
-        "timeout",
-        "circuit broken",
-        "throttled",
-        "client error",
-        "server error",
-    ]
+def test_final_invocation_statuses_have_names_of_their_own() -> None:
+    from hookyard.models.webhooks import FINAL_STATUSES
+
+    pending = {"accepted", "throttled", "circuit broken", "retrying"}
+
+    assert {s.value for s in FINAL_STATUSES} == {"success", "failed", "terminated"}
+    assert not pending & {s.value for s in FINAL_STATUSES}
+    assert pending <= {s.value for s in InvocationStatus}
 
 
 def test_attempts_are_listed_with_truncated_response_bodies() -> None:

@@ -11,21 +11,23 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from delivery import messages
+from delivery.log import logger
 from delivery.logic import Delivery, Result
+from hookyard import messages
 from hookyard.config import DeliverySettings, get_settings
+from hookyard.crypto import KmsSealer
 from hookyard.dal.invocations import InvocationsRepository
 from hookyard.dal.throttle import InvocationThrottle
 from hookyard.dal.triggers import TriggersRepository
 from hookyard.dal.webhooks import WebhooksRepository
 from hookyard.outbound import OutboundClient, parse_networks
+from hookyard.queues import SqsQueue
 from hookyard.webhooks.breaker import BreakerStore
+from hookyard.webhooks.secrets import WebhookSecrets
 
-logger = Logger(service="delivery")
 MAX_WORKERS = 10
 
 
@@ -37,38 +39,37 @@ def _delivery() -> Delivery:
         invocations=InvocationsRepository(settings.activity_table, settings.retention_days),
         throttle=InvocationThrottle(settings.activity_table, settings.invocations_per_minute),
         breakers=BreakerStore(settings.activity_table),
+        secrets=WebhookSecrets(KmsSealer()),
         client=OutboundClient(allow=parse_networks(settings.allow_cidrs)),
-        queue_url=settings.delivery_queue_url,
-        event_bus=settings.event_bus_name,
+        queue=SqsQueue(settings.delivery_queue_url),
     )
 
 
-def process(delivery: Delivery, record: dict[str, Any]) -> list[Result]:
-    message = messages.parse(json.loads(record["body"]))
+def process(delivery: Delivery, record: dict[str, Any]) -> Result:
+    message = messages.parse_delivery_message(json.loads(record["body"]))
     if isinstance(message, messages.SubscriptionMessage):
-        return [delivery.subscription(message)]
+        return delivery.subscription(message)
     if isinstance(message, messages.TriggerMessage):
         return delivery.trigger(message)
-    return [delivery.attempt(message)]
+    return delivery.attempt(message)
 
 
-def emit_metrics(results: list[Result]) -> None:
+def emit_metrics(result: Result) -> None:
     """One EMF line per figure: a batch mixes statuses, which one dimension set cannot."""
+    if result.status is None:
+        return
     service = {"service": "delivery"}
-    for result in results:
-        if result.status is None:
-            continue
-        with single_metric(name="Deliveries", unit=MetricUnit.Count, value=1, default_dimensions=service) as metric:
-            metric.add_dimension(name="status", value=result.status)
-        counters = [
-            ("DeliveryAttempts", result.attempted),
-            ("DeliveryFailures", result.attempted and result.failed),
-            ("BreakerOpened", result.breaker_opened),
-        ]
-        for name, happened in counters:
-            if happened:
-                with single_metric(name=name, unit=MetricUnit.Count, value=1, default_dimensions=service):
-                    pass
+    with single_metric(name="Deliveries", unit=MetricUnit.Count, value=1, default_dimensions=service) as metric:
+        metric.add_dimension(name="status", value=result.status)
+    counters = [
+        ("DeliveryAttempts", result.attempted),
+        ("DeliveryFailures", result.attempted and result.failed),
+        ("BreakerOpened", result.breaker_opened),
+    ]
+    for name, happened in counters:
+        if happened:
+            with single_metric(name=name, unit=MetricUnit.Count, value=1, default_dimensions=service):
+                pass
 
 
 @logger.inject_lambda_context

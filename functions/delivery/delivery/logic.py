@@ -1,11 +1,19 @@
-"""Delivery rules: turn bus events into invocations, and make attempts.
+"""Delivery rules: turn routed events into invocations, and make attempts.
 
-An attempt: throttle per account (delayed, not dropped) -> circuit breaker (delayed
-while open) -> sign, authenticate, send through the guarded client -> record the
-attempt -> feed the breaker -> decide by the retry policy: success, a later attempt
-(a new delayed message: SQS delay up to 15 min, longer waits hop), or a final status.
-410 Gone deactivates the webhook. Every outcome is recorded before the message is
-acknowledged; only what cannot be recorded is left to SQS (and so to the DLQ).
+The router sends one message per (event, webhook): an event-subscribed webhook's
+(`subscription`), or one action of a trigger whose conditions held (`trigger`). Each
+becomes an invocation with a deterministic id, so a message delivered twice finds the
+invocation it made instead of making a second.
+
+An attempt: throttle per account (the first attempt only: the cap counts invocations;
+delayed, not dropped) -> circuit breaker (delayed while open) -> sign, authenticate, send
+through the guarded client -> record the attempt -> feed the breaker -> decide by the
+retry policy: success, a later attempt (a delayed message), or a final failure. 410 Gone
+deactivates the webhook. Every outcome is recorded before the message is acknowledged;
+only what cannot be recorded is left to SQS (and so to the DLQ).
+
+Redelivered messages do nothing twice: a message for an invocation that is final, or
+whose attempt was already made, is dropped; a final status never changes.
 """
 
 from __future__ import annotations
@@ -13,32 +21,88 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
-from aws_lambda_powertools import Logger
-
-from delivery.messages import AttemptMessage, OutboundRequest, SubscriptionMessage, TriggerMessage
-from hookyard import aws, clock
-from hookyard.dal.invocations import InvocationsRepository, truncate_body
-from hookyard.dal.throttle import InvocationThrottle
-from hookyard.dal.triggers import TriggersRepository
-from hookyard.dal.webhooks import WebhooksRepository
+from delivery.log import logger
+from hookyard import clock, queues
 from hookyard.errors import NotFound
-from hookyard.models.webhooks import AttemptRecord, InvocationStatus, WebhookRecord
-from hookyard.outbound import OutboundClient, OutboundError, OutboundTimeout
+from hookyard.messages import AttemptMessage, OutboundRequest, SubscriptionMessage, TriggerMessage
+from hookyard.models.triggers import TriggerRecord
+from hookyard.models.webhooks import AttemptRecord, InvocationRecord, InvocationStatus, WebhookRecord
+from hookyard.outbound import OutboundError, OutboundResponse, OutboundTimeout
 from hookyard.webhooks import breaker, payload, retry, signing, triggers
+from hookyard.webhooks.secrets import WebhookSecrets
 
-logger = Logger(child=True)
-MAX_SQS_DELAY = 900
 REQUEST_TIMEOUT_SECONDS = 12.0
+
+
+class Webhooks(Protocol):
+    def get(self, account_id: int, webhook_id: str) -> WebhookRecord: ...
+
+    def deactivate(self, account_id: int, webhook_id: str, reason: str) -> WebhookRecord | None: ...
+
+
+class Triggers(Protocol):
+    def get(self, account_id: int, trigger_id: str) -> TriggerRecord: ...
+
+
+class Invocations(Protocol):
+    def create_invocation(
+        self, account_id: int, webhook_id: str, invocation_id: str, event_id: str, event_type: str
+    ) -> InvocationRecord | None: ...
+
+    def get_invocation(self, account_id: int, webhook_id: str, invocation_id: str) -> InvocationRecord: ...
+
+    def record_attempt(
+        self,
+        account_id: int,
+        webhook_id: str,
+        invocation_id: str,
+        attempt: AttemptRecord,
+        status: InvocationStatus | None = None,
+    ) -> bool: ...
+
+    def set_status(
+        self,
+        account_id: int,
+        webhook_id: str,
+        invocation_id: str,
+        status: InvocationStatus,
+        completed_at: datetime | None = None,
+    ) -> InvocationRecord: ...
+
+
+class Http(Protocol):
+    """The guarded outbound client (hookyard.outbound.OutboundClient)."""
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        timeout: float | None = None,
+    ) -> OutboundResponse: ...
+
+
+class Throttle(Protocol):
+    def admit(self, account_id: int) -> float: ...
+
+
+class Breakers(Protocol):
+    def acquire(self, account_id: int, webhook_id: str) -> breaker.Permit: ...
+
+    def record(self, account_id: int, webhook_id: str, *, success: bool, probe: bool) -> bool: ...
 
 
 @dataclass(frozen=True)
 class Result:
     """What happened to one message, for metrics."""
 
-    status: str | None  # the invocation's status after this attempt; None if nothing was sent
+    status: str | None  # the invocation's status after this message; None if nothing happened
     attempted: bool = False
     failed: bool = False
     breaker_opened: bool = False
@@ -46,19 +110,20 @@ class Result:
 
 @dataclass
 class Delivery:
-    webhooks: WebhooksRepository
-    triggers: TriggersRepository
-    invocations: InvocationsRepository
-    throttle: InvocationThrottle
-    breakers: breaker.BreakerStore
-    client: OutboundClient
-    queue_url: str
-    event_bus: str
-    # Webhooks as read for this batch (None: gone or inactive): a batch's messages mostly
-    # go to the same few webhooks, so each is read once per batch, not once per message.
+    webhooks: Webhooks
+    triggers: Triggers
+    invocations: Invocations
+    throttle: Throttle
+    breakers: Breakers
+    secrets: WebhookSecrets
+    client: Http
+    queue: queues.Queue
+    # Webhooks and triggers as read for this batch (None: gone or inactive): a batch's
+    # messages mostly go to the same few, so each is read once per batch.
     _webhooks: dict[tuple[int, str], WebhookRecord | None] = field(default_factory=dict)
+    _triggers: dict[tuple[int, str], TriggerRecord | None] = field(default_factory=dict)
 
-    # ------------------------------------------------------------ from the bus
+    # ------------------------------------------------------------ from the router
     def subscription(self, message: SubscriptionMessage) -> Result:
         webhook = self._active_webhook(message.account_id, message.webhook_id)
         if webhook is None:
@@ -71,103 +136,108 @@ class Delivery:
             event_id=str(body["id"]),
             event_type=str(body["type"]),
         )
-        invocation_id = _invocation_id(request.event_id, webhook.id)
-        return self._first_attempt(message.account_id, webhook, invocation_id, request)
+        return self._first_attempt(message.account_id, webhook, invocation_id(request.event_id, webhook.id), request)
 
-    def trigger(self, message: TriggerMessage) -> list[Result]:
-        try:
-            trigger = self.triggers.get(message.account_id, message.trigger_id)
-        except NotFound:
-            return []
-        if not trigger.active:
-            return []
+    def trigger(self, message: TriggerMessage) -> Result:
+        trigger = self._active_trigger(message.account_id, message.trigger_id)
+        actions = trigger.webhook_actions() if trigger else []
+        if (
+            trigger is None
+            or message.action >= len(actions)
+            or actions[message.action].webhook_id != message.webhook_id
+        ):
+            return Result(None)  # changed since the router matched it
+        webhook = self._active_webhook(message.account_id, message.webhook_id)
+        if webhook is None:
+            return Result(None)
         body = payload.build_payload(message.event)
-        # What the EventBridge pattern could not express is checked here.
-        if not triggers.evaluate(trigger.residual_conditions, body):
-            return []
-        results = []
-        for action in trigger.webhook_actions():
-            webhook = self._active_webhook(message.account_id, action.webhook_id)
-            if webhook is None:
-                continue
-            invocation_id = _invocation_id(str(body["id"]), webhook.id, trigger.id)
-            try:
-                rendered = triggers.render_request(action.body, body, webhook.request_format, webhook.http_method)
-            except triggers.RenderError as exc:
-                # This event cannot fill the template: the invocation fails, visibly.
-                self.invocations.create_invocation(
-                    message.account_id, webhook.id, invocation_id, str(body["id"]), str(body["type"])
-                )
-                self.invocations.record_attempt(
-                    message.account_id,
-                    webhook.id,
-                    invocation_id,
-                    AttemptRecord(
-                        number=1,
-                        status=InvocationStatus.FAILED,
-                        completed_at=clock.now(),
-                        duration_ms=0,
-                        error=exc.detail,
-                    ),
-                    status=InvocationStatus.FAILED,
-                )
-                results.append(Result(InvocationStatus.FAILED))
-                continue
-            request = OutboundRequest(
-                method=webhook.http_method,
-                body=rendered.body or "",
-                content_type=rendered.content_type,
-                query=rendered.query,
-                event_id=str(body["id"]),
-                event_type=str(body["type"]),
+        event_id, event_type = str(body["id"]), str(body["type"])
+        invocation = invocation_id(event_id, webhook.id, trigger.id)
+        try:
+            rendered = triggers.render_request(
+                actions[message.action].body, body, webhook.request_format, webhook.http_method
             )
-            results.append(self._first_attempt(message.account_id, webhook, invocation_id, request))
-        return results
+        except triggers.RenderError as exc:
+            # This event cannot fill the template: the invocation fails, visibly.
+            if self.invocations.create_invocation(message.account_id, webhook.id, invocation, event_id, event_type):
+                return Result(None)  # recorded before
+            failure = AttemptRecord(
+                number=1, status=InvocationStatus.FAILED, completed_at=clock.now(), duration_ms=0, error=exc.detail
+            )
+            self.invocations.record_attempt(
+                message.account_id, webhook.id, invocation, failure, status=InvocationStatus.FAILED
+            )
+            return Result(InvocationStatus.FAILED)
+        request = OutboundRequest(
+            method=webhook.http_method,
+            body=rendered.body or "",
+            content_type=rendered.content_type,
+            query=rendered.query,
+            event_id=event_id,
+            event_type=event_type,
+        )
+        return self._first_attempt(message.account_id, webhook, invocation, request)
 
     def _first_attempt(
-        self, account_id: int, webhook: WebhookRecord, invocation_id: str, request: OutboundRequest
+        self, account_id: int, webhook: WebhookRecord, invocation: str, request: OutboundRequest
     ) -> Result:
-        self.invocations.create_invocation(account_id, webhook.id, invocation_id, request.event_id, request.event_type)
+        existing = self.invocations.create_invocation(
+            account_id, webhook.id, invocation, request.event_id, request.event_type
+        )
+        if existing is not None and (
+            existing.final or existing.attempts or existing.status != InvocationStatus.ACCEPTED
+        ):
+            # A redelivered message: the invocation is under way (or done) already.
+            return Result(None)
         attempt = AttemptMessage(
             kind="attempt",
             account_id=account_id,
             webhook_id=webhook.id,
-            invocation_id=invocation_id,
+            invocation_id=invocation,
             attempt=1,
             request=request,
         )
-        return self.attempt(attempt, webhook)
+        return self._attempt(attempt, webhook)
 
     # ------------------------------------------------------------ attempts
-    def attempt(self, message: AttemptMessage, webhook: WebhookRecord | None = None) -> Result:
-        if message.not_before > time.time():
-            self._later(message, message.not_before - time.time())
+    def attempt(self, message: AttemptMessage) -> Result:
+        """A scheduled attempt (a retry, or one held back by the throttle or the breaker)."""
+        if (wait := queues.due_in(message.model_dump())) > 0:
+            self.queue.send_later(message.model_dump(), wait)  # a wait longer than SQS's 15 min hops
             return Result(None)
-        webhook = webhook or self._active_webhook(message.account_id, message.webhook_id)
+        try:
+            invocation = self.invocations.get_invocation(message.account_id, message.webhook_id, message.invocation_id)
+        except NotFound:
+            return Result(None)  # expired
+        if invocation.final or invocation.attempts >= message.attempt:
+            return Result(None)  # a redelivered message: this attempt was made
+        webhook = self._active_webhook(message.account_id, message.webhook_id)
         if webhook is None:
             self.invocations.set_status(
                 message.account_id,
                 message.webhook_id,
                 message.invocation_id,
-                InvocationStatus.FAILED,
+                InvocationStatus.TERMINATED,
                 completed_at=clock.now(),
             )
-            return Result(InvocationStatus.FAILED)
-        wait = self.throttle.admit(message.account_id)
-        if wait:
-            self.invocations.set_status(
-                message.account_id, webhook.id, message.invocation_id, InvocationStatus.THROTTLED
-            )
-            self._later(message, wait)
-            return Result(InvocationStatus.THROTTLED)
+            return Result(InvocationStatus.TERMINATED)
+        return self._attempt(message, webhook)
+
+    def _attempt(self, message: AttemptMessage, webhook: WebhookRecord) -> Result:
+        if message.attempt == 1:
+            wait = self.throttle.admit(message.account_id)
+            if wait:
+                return self._hold(message, InvocationStatus.THROTTLED, wait)
         permit = self.breakers.acquire(message.account_id, webhook.id)
         if not permit.allowed:
-            self.invocations.set_status(
-                message.account_id, webhook.id, message.invocation_id, InvocationStatus.CIRCUIT_BROKEN
-            )
-            self._later(message, max(1.0, permit.retry_in))
-            return Result(InvocationStatus.CIRCUIT_BROKEN)
+            return self._hold(message, InvocationStatus.CIRCUIT_BROKEN, max(1.0, permit.retry_in))
         return self._send(message, webhook, probe=permit.probe)
+
+    def _hold(self, message: AttemptMessage, status: InvocationStatus, wait: float) -> Result:
+        """Hold the attempt back for `wait` seconds, with `status` shown meanwhile."""
+        self.invocations.set_status(message.account_id, message.webhook_id, message.invocation_id, status)
+        self.queue.send_later(message.model_dump(exclude={"not_before"}), wait)
+        return Result(status)
 
     def _send(self, message: AttemptMessage, webhook: WebhookRecord, probe: bool) -> Result:
         request = message.request
@@ -179,10 +249,10 @@ class Delivery:
             "x-zendesk-webhook-id": webhook.id,
             "x-zendesk-webhook-invocation-id": message.invocation_id,
             **signing.signature_headers(
-                self.webhooks.signing_secret(webhook), webhook.id, message.invocation_id, body, now
+                self.secrets.signing_secret(webhook), webhook.id, message.invocation_id, body, now
             ),
             **webhook.custom_headers,
-            **self.webhooks.auth_headers(webhook),
+            **self.secrets.auth_headers(webhook),
         }
         if request.content_type and body:
             headers["Content-Type"] = request.content_type
@@ -212,40 +282,44 @@ class Delivery:
         decision = retry.decide(webhook.retry_policy, message.attempt, outcome, now=datetime.now(UTC))
         succeeded = isinstance(decision, retry.Success)
         opened = self.breakers.record(message.account_id, webhook.id, success=succeeded, probe=probe)
-        status = retry.attempt_status(outcome)
+        if isinstance(decision, retry.Retry):
+            # Scheduled before the attempt is recorded: a crash in between repeats this
+            # attempt (at least once) rather than losing the next one.
+            self.queue.send_later(
+                message.model_copy(update={"attempt": message.attempt + 1}).model_dump(exclude={"not_before"}),
+                decision.delay_seconds,
+            )
         self.invocations.record_attempt(
             message.account_id,
             webhook.id,
             message.invocation_id,
             AttemptRecord(
                 number=message.attempt,
-                status=status,
+                status=decision.status,
                 status_code=status_code,
                 completed_at=clock.now(),
                 duration_ms=duration_ms,
                 error=error,
-                response_body=truncate_body(response_body),
+                response_body=response_body,
             ),
-            status=decision.status,
+            status=decision.invocation_status,
         )
-        if isinstance(decision, retry.Retry):
-            self._later(message.model_copy(update={"attempt": message.attempt + 1}), decision.delay_seconds)
-        elif isinstance(decision, retry.Final) and decision.deactivate:
-            self.webhooks.deactivate(
-                message.account_id, webhook.id, "the endpoint answered 410 Gone", event_bus=self.event_bus
-            )
+        if isinstance(decision, retry.Final) and decision.deactivate:
+            self.webhooks.deactivate(message.account_id, webhook.id, "the endpoint answered 410 Gone")
             self._webhooks[(message.account_id, webhook.id)] = None
             logger.warning("webhook deactivated: 410 Gone", webhook_id=webhook.id)
         logger.info(
             "delivery attempt",
+            account_id=message.account_id,
             webhook_id=webhook.id,
             invocation_id=message.invocation_id,
             attempt=message.attempt,
-            status=status,
+            status=decision.status.value,
+            invocation_status=decision.invocation_status.value,
             status_code=status_code,
             duration_ms=duration_ms,
         )
-        return Result(decision.status, attempted=True, failed=not succeeded, breaker_opened=opened)
+        return Result(decision.invocation_status, attempted=True, failed=not succeeded, breaker_opened=opened)
 
     # ------------------------------------------------------------ helpers
     def _active_webhook(self, account_id: int, webhook_id: str) -> WebhookRecord | None:
@@ -261,23 +335,26 @@ class Delivery:
         except NotFound:
             logger.info("webhook gone; delivery dropped", webhook_id=webhook_id)
             return None
-        if webhook.status != "active":
+        if not webhook.active:
             logger.info("webhook inactive; delivery dropped", webhook_id=webhook_id)
             return None
         return webhook
 
-    def _later(self, message: AttemptMessage, delay: float) -> None:
-        """Send `message` again after `delay` seconds (hopping when over SQS's 15 minutes)."""
-        body = message.model_copy(update={"not_before": time.time() + delay}).model_dump_json()
-        aws.sqs().send_message(
-            QueueUrl=self.queue_url, MessageBody=body, DelaySeconds=max(0, min(MAX_SQS_DELAY, int(delay + 0.999)))
-        )
+    def _active_trigger(self, account_id: int, trigger_id: str) -> TriggerRecord | None:
+        cache_key = (account_id, trigger_id)
+        if cache_key not in self._triggers:
+            try:
+                found: TriggerRecord | None = self.triggers.get(account_id, trigger_id)
+            except NotFound:
+                found = None
+            self._triggers[cache_key] = found if found is not None and found.active else None
+        return self._triggers[cache_key]
 
 
-def _invocation_id(event_id: str, *parts: str) -> str:
+def invocation_id(event_id: str, *parts: str) -> str:
     """Deterministic per event and destination, so a redelivered message finds its
     invocation instead of creating a second one."""
     return f"{event_id}-{hashlib.sha256(':'.join(parts).encode()).hexdigest()[:8]}"
 
 
-__all__ = ["Delivery", "Result"]
+__all__ = ["Delivery", "Result", "invocation_id"]

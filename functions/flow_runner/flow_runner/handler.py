@@ -10,22 +10,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from flow_runner import messages
 from flow_runner.executor import ActionExecutor
+from flow_runner.log import logger
 from flow_runner.runner import Runner
+from hookyard import messages
 from hookyard.config import FlowRunnerSettings, get_settings
 from hookyard.dal.activity import ActivityRepository
 from hookyard.dal.configs import ConfigsRepository
 from hookyard.dal.connections import ConnectionsRepository
 from hookyard.outbound import OutboundClient, parse_networks
+from hookyard.queues import SqsQueue
 
-logger = Logger(service="flow_runner")
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
@@ -50,11 +50,11 @@ def _runner() -> Runner:
             client=client,
         )
 
-    return Runner(settings.config_table, activity, settings.flow_queue_url, executor)
+    return Runner(settings.config_table, activity, SqsQueue(settings.flow_queue_url), executor)
 
 
 def record_handler(record: SQSRecord) -> None:
-    message = messages.parse(json.loads(record.body))
+    message = messages.parse_flow_message(json.loads(record.body))
     outcome = _runner().handle(message)
     if outcome is not None:
         # One EMF line per outcome: a batch mixes statuses, which one dimension set cannot.

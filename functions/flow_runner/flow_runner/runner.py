@@ -10,26 +10,22 @@ delayed messages; the state they resume from lives in the execution record.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from flow_runner.executor import ActionExecutor
-from flow_runner.messages import JobSpecMessage, ResumeMessage
-from hookyard import aws, clock
+from flow_runner.log import logger
+from hookyard import clock, queues
 from hookyard.dal.accounts import AccountsRepository
 from hookyard.dal.activity import ActivityRepository
 from hookyard.dal.registry import RegistryRepository
 from hookyard.errors import NotFound
 from hookyard.flows import engine
 from hookyard.flows.bundle import validate_bundle
+from hookyard.messages import JobSpecMessage, ResumeMessage
 from hookyard.models.activity import Execution, ExecutionStatus, Step
 from hookyard.models.registry import JobSpecState
 
-logger = Logger(child=True)
-MAX_SQS_DELAY = 900  # seconds; longer waits hop through several messages
 MAX_CHECKPOINT_BYTES = 300 * 1024  # a DynamoDB item holds 400 KB; leave room for the rest
 
 
@@ -43,14 +39,14 @@ class Outcome:
 class Runner:
     config_table: str
     activity: ActivityRepository
-    queue_url: str
+    queue: queues.Queue
     executor_factory: Any  # (account_id, integration, bundle, recorded, attempt, execution_id) -> ActionExecutor
 
     # ------------------------------------------------------------ entry points
     def handle(self, message: JobSpecMessage | ResumeMessage) -> Outcome | None:
         if isinstance(message, ResumeMessage):
-            if message.not_before > time.time():
-                self._enqueue(message.model_dump(), message.not_before - time.time())
+            if (wait := queues.due_in(message.model_dump())) > 0:
+                self.queue.send_later(message.model_dump(), wait)  # a wait longer than SQS's 15 min hops
                 return None
             return self._resume(message)
         return self._start(message)
@@ -160,11 +156,9 @@ class Runner:
                     f"the flow's data is {len(saved.encode())} bytes at a Wait; at most "
                     f"{MAX_CHECKPOINT_BYTES} bytes can be kept while it waits",
                 )
-            not_before = time.time() + outcome.seconds
             self.activity.update_execution(account_id, execution_id, status=ExecutionStatus.WAITING, checkpoint=saved)
-            self._enqueue(
-                {"kind": "continue", "account_id": account_id, "execution_id": execution_id, "not_before": not_before},
-                outcome.seconds,
+            self.queue.send_later(
+                {"kind": "continue", "account_id": account_id, "execution_id": execution_id}, outcome.seconds
             )
             self._log(account_id, execution, "info", f"waiting {outcome.seconds} s")
             return Outcome(ExecutionStatus.WAITING)
@@ -174,15 +168,7 @@ class Runner:
             self.activity.update_execution(
                 account_id, execution_id, status=ExecutionStatus.RETRYING, error=outcome.error, cause=outcome.cause
             )
-            self._enqueue(
-                {
-                    "kind": "retry",
-                    "account_id": account_id,
-                    "execution_id": execution_id,
-                    "not_before": time.time() + delay,
-                },
-                delay,
-            )
+            self.queue.send_later({"kind": "retry", "account_id": account_id, "execution_id": execution_id}, delay)
             self._log(
                 account_id,
                 execution,
@@ -207,13 +193,6 @@ class Runner:
         return Outcome(status, error)
 
     # ------------------------------------------------------------ helpers
-    def _enqueue(self, body: dict[str, Any], delay: float) -> None:
-        aws.sqs().send_message(
-            QueueUrl=self.queue_url,
-            MessageBody=json.dumps(body),
-            DelaySeconds=max(0, min(MAX_SQS_DELAY, int(delay + 0.999))),
-        )
-
     def _log(self, account_id: int, execution: Execution, level: str, message: str) -> None:
         self.activity.log(
             account_id,

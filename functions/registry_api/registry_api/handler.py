@@ -51,11 +51,6 @@ def _repo() -> RegistryRepository:
     return RegistryRepository(get_settings(RegistrySettings).config_table)
 
 
-def _target() -> logic.RuleTarget:
-    settings = get_settings(RegistrySettings)
-    return logic.RuleTarget(bus=settings.event_bus_name, flow_queue_arn=settings.flow_queue_arn)
-
-
 @app.post(f"{BASE}/<integration>", responses={201: {"description": "Created"}})
 def create_integration(integration: Integration_, body: CreateIntegrationRequest) -> tuple[Integration, int]:
     account_id = caller_account_id(app)
@@ -72,7 +67,7 @@ def list_integrations() -> IntegrationList:
 @app.post(f"{BASE}/<integration>/bundles", responses={200: {"description": "Uploaded (empty body, as ZIS)"}})
 def upload_bundle(integration: Integration_, body: Annotated[Any, Body(description="A ZIS bundle")]) -> Response[str]:
     account_id = caller_account_id(app)
-    bundle = logic.upload_bundle(_repo(), _target(), account_id, integration, body)
+    bundle = logic.upload_bundle(_repo(), account_id, integration, body)
     logger.info("bundle uploaded", account_id=account_id, integration=integration, bundle=bundle.name)
     return Response(status_code=200, body="")
 
@@ -127,15 +122,15 @@ JobSpecName = Annotated[str | None, Query(description="zis:<integration>:job_spe
 @app.post(f"{BASE}/job_specs/install", responses={200: {"description": "Installed (empty body)"}})
 def install_job_spec(job_spec_name: JobSpecName = None) -> Response[str]:
     account_id = caller_account_id(app)
-    record = logic.install(_repo(), _target(), account_id, job_spec_name)
-    logger.info("job spec installed", account_id=account_id, job_spec=record.full_name, rule=record.rule_name)
+    record = logic.install(_repo(), account_id, job_spec_name)
+    logger.info("job spec installed", account_id=account_id, job_spec=record.full_name)
     return Response(status_code=200, body="")
 
 
 @app.delete(f"{BASE}/job_specs/install", responses={204: {"description": "Uninstalled"}})
 def uninstall_job_spec(job_spec_name: JobSpecName = None) -> Response[str]:
     account_id = caller_account_id(app)
-    logic.uninstall(_repo(), _target(), account_id, job_spec_name)
+    logic.uninstall(_repo(), account_id, job_spec_name)
     logger.info("job spec uninstalled", account_id=account_id, job_spec=job_spec_name)
     return no_content()
 

@@ -1,13 +1,12 @@
 """Registry rules: integrations, bundle uploads (validate all, then store), and job spec
-install / uninstall as EventBridge rules that send matching events to the flow queue."""
+install / uninstall. An installed job spec has a route in the subscription index, so the
+router sends the events it matches to the flow queue."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
-from hookyard import rules
 from hookyard.dal.registry import RegistryRepository
 from hookyard.errors import BadRequest, Conflict, NotFound
 from hookyard.flows.bundle import validate_bundle
@@ -18,23 +17,15 @@ RESERVED_INTEGRATIONS = frozenset({"integrations", "job_specs", "swagger"})
 JOB_SPEC_NAME = re.compile(r"^zis:(?P<integration>[a-z0-9_-]{1,64}):job_spec:(?P<name>.+)$")
 
 
-@dataclass(frozen=True)
-class RuleTarget:
-    bus: str
-    flow_queue_arn: str
-
-
 def create_integration(repo: RegistryRepository, account_id: int, name: str, description: str) -> Integration:
     if name in RESERVED_INTEGRATIONS:
         raise BadRequest(f'integration: "{name}" is reserved')
     return repo.create_integration(account_id, name, description)
 
 
-def upload_bundle(
-    repo: RegistryRepository, target: RuleTarget, account_id: int, integration: str, document: Any
-) -> BundleDocument:
+def upload_bundle(repo: RegistryRepository, account_id: int, integration: str, document: Any) -> BundleDocument:
     """Validate everything, then store. Job specs the bundle keeps stay installed on the
-    new definitions (their rules follow a changed source or type); job specs it drops
+    new definitions (their routes follow a changed source or type); job specs it drops
     are uninstalled and removed."""
     repo.get_integration(account_id, integration)
     bundle = validate_bundle(document, integration)
@@ -51,14 +42,12 @@ def upload_bundle(
             event_type=spec.event_type,
             flow_name=spec.flow_name,
             state=old.state if old else JobSpecState.NOT_INSTALLED,
-            rule_name=rules.rule_name("js", account_id, integration, name),
+            version=old.version if old else 1,
         )
-        repo.put_job_spec(record)
-        if record.state in (JobSpecState.INSTALLED, JobSpecState.INSTALLING):
-            _put_rule(target, record)
+        if old is None or record != old:
+            repo.save_job_spec(record, old)
     for name, old in previous.items():
         if name not in bundle.job_specs:
-            rules.delete_rule(target.bus, old.rule_name)
             repo.delete_job_spec(old)
     return stored
 
@@ -70,52 +59,19 @@ def parse_job_spec_name(full_name: str | None) -> tuple[str, str]:
     return found["integration"], found["name"]
 
 
-def install(repo: RegistryRepository, target: RuleTarget, account_id: int, full_name: str | None) -> JobSpecRecord:
+def install(repo: RegistryRepository, account_id: int, full_name: str | None) -> JobSpecRecord:
+    """Install: from the next event on, the router runs the job spec's flow for it."""
     integration, name = parse_job_spec_name(full_name)
     record = repo.get_job_spec(account_id, integration, name)
     if record.state == JobSpecState.INSTALLED:
         raise Conflict(f"{record.full_name} is already installed")
-    # Record the intent first: whatever happens next, no rule exists without a record.
-    expected = {JobSpecState.NOT_INSTALLED, JobSpecState.INSTALLING, JobSpecState.UNINSTALLING}
-    if not repo.set_job_spec_state(record, JobSpecState.INSTALLING, expected):
-        raise Conflict(f"{record.full_name} is already installed")
-    _put_rule(target, record)
-    repo.set_job_spec_state(record, JobSpecState.INSTALLED, {JobSpecState.INSTALLING})
-    return record
+    return repo.save_job_spec(record.model_copy(update={"state": JobSpecState.INSTALLED}), record)
 
 
-def uninstall(repo: RegistryRepository, target: RuleTarget, account_id: int, full_name: str | None) -> None:
+def uninstall(repo: RegistryRepository, account_id: int, full_name: str | None) -> None:
+    """Uninstall: events stop reaching the job spec at once."""
     integration, name = parse_job_spec_name(full_name)
     record = repo.get_job_spec(account_id, integration, name)
-    if record.state == JobSpecState.NOT_INSTALLED:
+    if record.state != JobSpecState.INSTALLED:
         raise NotFound(f"{record.full_name} is not installed")
-    repo.set_job_spec_state(record, JobSpecState.UNINSTALLING, {record.state})
-    rules.delete_rule(target.bus, record.rule_name)
-    repo.set_job_spec_state(record, JobSpecState.NOT_INSTALLED, {JobSpecState.UNINSTALLING})
-
-
-def event_pattern(record: JobSpecRecord) -> dict[str, Any]:
-    """Events of this account whose source and type match; an inbound webhook's events
-    reach only the job specs of the webhook's own integration."""
-    return {
-        "source": [record.event_source],
-        "detail-type": [record.event_type],
-        "detail": {"account_id": [record.account_id], "integration": [record.integration]},
-    }
-
-
-def _put_rule(target: RuleTarget, record: JobSpecRecord) -> None:
-    rules.put_rule(
-        target.bus,
-        record.rule_name,
-        event_pattern(record),
-        target.flow_queue_arn,
-        fields={
-            "kind": "job_spec",
-            "account_id": record.account_id,
-            "integration": record.integration,
-            "job_spec": record.name,
-        },
-        paths={"event": "$.detail"},
-        description=f"{record.full_name} -> {record.flow_name}",
-    )
+    repo.save_job_spec(record.model_copy(update={"state": JobSpecState.NOT_INSTALLED}), record)

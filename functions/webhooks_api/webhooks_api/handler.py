@@ -146,7 +146,7 @@ def patch_webhook(webhook_id: WebhookIdPath, body: PatchWebhookRequest) -> Respo
     return no_content()
 
 
-@app.delete(f"{BASE}/<webhook_id>", responses={204: {"description": "Deleted, with its rule"}})
+@app.delete(f"{BASE}/<webhook_id>", responses={204: {"description": "Deleted, with its routes"}})
 def delete_webhook(webhook_id: WebhookIdPath) -> Response[str]:
     account_id = caller_account_id(app)
     logic.delete(services(), account_id, webhook_id)

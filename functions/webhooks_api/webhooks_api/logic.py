@@ -1,9 +1,7 @@
 """Rules for outbound webhooks: what a valid webhook is, how the connection method, the
-credentials, the signing secret, the endpoint verification handshake and the EventBridge
-rule follow its changes, and the live test request.
-
-Order of writes: the record first, then its rule, so a crash never leaves a rule without
-a record; every save re-puts (or removes) the rule, so saving again repairs drift.
+credentials, the signing secret and the endpoint verification handshake follow its
+changes, and the live test request. A webhook's routes in the subscription index are
+written by its repository in the same transaction as the webhook.
 """
 
 from __future__ import annotations
@@ -21,14 +19,7 @@ from hookyard import clock, ids
 from hookyard.api import describe_validation_error
 from hookyard.dal.invocations import InvocationsRepository, attempt_id
 from hookyard.dal.triggers import TriggersRepository
-from hookyard.dal.webhooks import (
-    WebhooksRepository,
-    delete_webhook_rule,
-    seal_authentication,
-    seal_signing_secret,
-    seal_verify_token,
-    sync_webhook_rule,
-)
+from hookyard.dal.webhooks import WebhooksRepository
 from hookyard.errors import BadRequest, Conflict, HookyardError
 from hookyard.models.webhooks import (
     TRIGGER_SUBSCRIPTION,
@@ -57,6 +48,7 @@ from hookyard.outbound import ConnectionFailed, InvalidUrl, OutboundClient, Outb
 from hookyard.webhooks import headers as webhook_headers
 from hookyard.webhooks import payload as webhook_payload
 from hookyard.webhooks import signing
+from hookyard.webhooks.secrets import WebhookSecrets
 from webhooks_api.paging import Page, paginate
 
 COPY_SUFFIX = " (copy)"
@@ -74,9 +66,8 @@ class Services:
     webhooks: WebhooksRepository
     triggers: TriggersRepository
     invocations: InvocationsRepository
+    secrets: WebhookSecrets
     outbound: OutboundClient
-    event_bus: str
-    queue_arn: str
     max_webhooks: int
 
 
@@ -89,7 +80,7 @@ def create(svc: Services, account_id: int, actor: str, definition: WebhookInput)
     definition = _validated(svc, definition)
     webhook_id = ids.new_ulid()
     now = clock.now()
-    verification = _new_verification(account_id, webhook_id, definition.verification)
+    verification = _new_verification(svc.secrets, account_id, webhook_id, definition.verification)
     record = WebhookRecord(
         account_id=account_id,
         id=webhook_id,
@@ -101,8 +92,8 @@ def create(svc: Services, account_id: int, actor: str, definition: WebhookInput)
         status=WebhookStatus.INACTIVE if verification else definition.status,
         subscriptions=definition.subscriptions,
         custom_headers=definition.custom_headers or {},
-        authentication=_authentication(account_id, webhook_id, definition.authentication, None),
-        signing_secret_sealed=seal_signing_secret(account_id, webhook_id, signing.new_signing_secret()),
+        authentication=_authentication(svc.secrets, account_id, webhook_id, definition.authentication, None),
+        signing_secret_sealed=svc.secrets.seal_signing_secret(account_id, webhook_id, signing.new_signing_secret()),
         external_source=definition.external_source.model_dump() if definition.external_source else None,
         verification=verification,
         retry_policy=definition.retry_policy,
@@ -114,7 +105,6 @@ def create(svc: Services, account_id: int, actor: str, definition: WebhookInput)
     svc.webhooks.create(record, svc.max_webhooks)
     if verification is not None and definition.status is WebhookStatus.ACTIVE:
         return _verify_and_save(svc, record)
-    sync_webhook_rule(record, event_bus=svc.event_bus, queue_arn=svc.queue_arn)
     return record
 
 
@@ -125,16 +115,18 @@ def clone(svc: Services, account_id: int, actor: str, source_id: str) -> Webhook
     webhook_id = ids.new_ulid()
     now = clock.now()
     authentication = None
-    data = svc.webhooks.authentication_data(source)
+    data = svc.secrets.authentication_data(source)
     if source.authentication is not None and data is not None:
         authentication = source.authentication.model_copy(
-            update={"sealed": seal_authentication(account_id, webhook_id, data)}
+            update={"sealed": svc.secrets.seal_authentication(account_id, webhook_id, data)}
         )
     verification = None
     if source.verification is not None:
-        token = svc.webhooks.verify_token(source)
+        token = svc.secrets.verify_token(source)
         verification = source.verification.model_copy(
-            update={"verify_token_sealed": seal_verify_token(account_id, webhook_id, token) if token else None}
+            update={
+                "verify_token_sealed": svc.secrets.seal_verify_token(account_id, webhook_id, token) if token else None
+            }
         )
     name = source.name[: NAME_MAX - len(COPY_SUFFIX)] + COPY_SUFFIX
     record = source.model_copy(
@@ -143,7 +135,9 @@ def clone(svc: Services, account_id: int, actor: str, source_id: str) -> Webhook
             "name": name,
             "authentication": authentication,
             "verification": verification,
-            "signing_secret_sealed": seal_signing_secret(account_id, webhook_id, signing.new_signing_secret()),
+            "signing_secret_sealed": svc.secrets.seal_signing_secret(
+                account_id, webhook_id, signing.new_signing_secret()
+            ),
             "created_at": now,
             "created_by": actor,
             "updated_at": now,
@@ -152,7 +146,6 @@ def clone(svc: Services, account_id: int, actor: str, source_id: str) -> Webhook
         }
     )
     svc.webhooks.create(record, svc.max_webhooks)
-    sync_webhook_rule(record, event_bus=svc.event_bus, queue_arn=svc.queue_arn)
     return record
 
 
@@ -216,15 +209,14 @@ def patch(svc: Services, account_id: int, actor: str, webhook_id: str, changes: 
 
 
 def delete(svc: Services, account_id: int, webhook_id: str) -> None:
-    """Remove the rule, then the webhook. A webhook that a trigger notifies cannot be
+    """Remove the webhook and its routes. A webhook that a trigger notifies cannot be
     deleted (the trigger would notify nothing): remove the trigger's action first."""
-    svc.webhooks.get(account_id, webhook_id)
+    record = svc.webhooks.get(account_id, webhook_id)
     users = svc.triggers.using_webhook(account_id, webhook_id)
     if users:
         titles = ", ".join(f'"{t.title}" ({t.id})' for t in users[:5])
         raise Conflict(f"the webhook is notified by trigger(s) {titles}; remove those actions first")
-    delete_webhook_rule(account_id, webhook_id, event_bus=svc.event_bus)
-    svc.webhooks.delete(account_id, webhook_id)
+    svc.webhooks.delete(record)
 
 
 def _update(svc: Services, current: WebhookRecord, actor: str, definition: WebhookInput) -> WebhookRecord:
@@ -233,7 +225,7 @@ def _update(svc: Services, current: WebhookRecord, actor: str, definition: Webho
     given_source = definition.external_source.model_dump() if definition.external_source else None
     if given_source is not None and given_source != current.external_source:
         raise BadRequest("external_source: is set when the webhook is created and cannot change")
-    verification = _updated_verification(current, definition)
+    verification = _updated_verification(svc.secrets, current, definition)
     endpoint_changed = definition.endpoint != current.endpoint
     needs_handshake = (
         verification is not None
@@ -254,7 +246,7 @@ def _update(svc: Services, current: WebhookRecord, actor: str, definition: Webho
             "subscriptions": definition.subscriptions,
             "custom_headers": definition.custom_headers or {},
             "authentication": _authentication(
-                current.account_id, current.id, definition.authentication, current.authentication
+                svc.secrets, current.account_id, current.id, definition.authentication, current.authentication
             ),
             "verification": verification,
             "retry_policy": definition.retry_policy,
@@ -262,10 +254,9 @@ def _update(svc: Services, current: WebhookRecord, actor: str, definition: Webho
             "updated_by": actor,
         }
     )
-    record = svc.webhooks.replace(record)
+    record = svc.webhooks.replace(record, current)
     if needs_handshake:
         return _verify_and_save(svc, record)
-    sync_webhook_rule(record, event_bus=svc.event_bus, queue_arn=svc.queue_arn)
     return record
 
 
@@ -399,7 +390,11 @@ def bad_request(prefix: str, exc: ValidationError) -> HookyardError:
 
 
 def _authentication(
-    account_id: int, webhook_id: str, given: AuthenticationInput | None, stored: StoredAuthentication | None
+    sealer: WebhookSecrets,
+    account_id: int,
+    webhook_id: str,
+    given: AuthenticationInput | None,
+    stored: StoredAuthentication | None,
 ) -> StoredAuthentication | None:
     """Seal the given credentials; given without `data`, keep the stored ones of the same type."""
     if given is None:
@@ -414,12 +409,12 @@ def _authentication(
         add_position=given.add_position,
         username=data.get("username"),
         header_name=data["name"] if given.type is AuthType.API_KEY else None,
-        sealed=seal_authentication(account_id, webhook_id, data),
+        sealed=sealer.seal_authentication(account_id, webhook_id, data),
     )
 
 
 def show_signing_secret(svc: Services, account_id: int, webhook_id: str) -> str:
-    return svc.webhooks.signing_secret(svc.webhooks.get(account_id, webhook_id))
+    return svc.secrets.signing_secret(svc.webhooks.get(account_id, webhook_id))
 
 
 def reset_signing_secret(svc: Services, account_id: int, actor: str, webhook_id: str) -> str:
@@ -429,11 +424,12 @@ def reset_signing_secret(svc: Services, account_id: int, actor: str, webhook_id:
     svc.webhooks.replace(
         record.model_copy(
             update={
-                "signing_secret_sealed": seal_signing_secret(account_id, webhook_id, secret),
+                "signing_secret_sealed": svc.secrets.seal_signing_secret(account_id, webhook_id, secret),
                 "updated_at": clock.now(),
                 "updated_by": actor,
             }
-        )
+        ),
+        record,
     )
     return secret
 
@@ -441,25 +437,29 @@ def reset_signing_secret(svc: Services, account_id: int, actor: str, webhook_id:
 # ------------------------------------------------------------------ verification
 
 
-def _new_verification(account_id: int, webhook_id: str, given: VerificationInput | None) -> StoredVerification | None:
+def _new_verification(
+    sealer: WebhookSecrets, account_id: int, webhook_id: str, given: VerificationInput | None
+) -> StoredVerification | None:
     if given is None or not given.enabled:
         return None
-    sealed = seal_verify_token(account_id, webhook_id, given.verify_token) if given.verify_token else None
+    sealed = sealer.seal_verify_token(account_id, webhook_id, given.verify_token) if given.verify_token else None
     return StoredVerification(enabled=True, verify_token_sealed=sealed)
 
 
-def _updated_verification(current: WebhookRecord, definition: WebhookInput) -> StoredVerification | None:
+def _updated_verification(
+    sealer: WebhookSecrets, current: WebhookRecord, definition: WebhookInput
+) -> StoredVerification | None:
     given = definition.verification
     if given is None or not given.enabled:
         return None
     existing = current.verification
     if existing is None:
-        return _new_verification(current.account_id, current.id, given)
+        return _new_verification(sealer, current.account_id, current.id, given)
     if given.verify_token is not None:
         # A new token: the endpoint must prove it knows it.
         return existing.model_copy(
             update={
-                "verify_token_sealed": seal_verify_token(current.account_id, current.id, given.verify_token),
+                "verify_token_sealed": sealer.seal_verify_token(current.account_id, current.id, given.verify_token),
                 "status": VerificationStatus.PENDING,
                 "verified_at": None,
             }
@@ -480,9 +480,9 @@ def verify(svc: Services, account_id: int, actor: str, webhook_id: str) -> Webho
 def _verify_and_save(svc: Services, record: WebhookRecord) -> WebhookRecord:
     """Handshake (GET <endpoint>?verifyToken=..&challenge=..): the endpoint passes when it
     answers 2xx with the challenge in its body, and the webhook becomes active; otherwise
-    it is inactive with the reason. Saves the outcome, then syncs the rule."""
+    it is inactive with the reason. Saves the outcome."""
     assert record.verification is not None
-    token = svc.webhooks.verify_token(record) or secrets.token_urlsafe(24)
+    token = svc.secrets.verify_token(record) or secrets.token_urlsafe(24)
     error = handshake(svc.outbound, record.endpoint, token)
     now = clock.now()
     if error is None:
@@ -496,9 +496,7 @@ def _verify_and_save(svc: Services, record: WebhookRecord) -> WebhookRecord:
         )
         status, reason = WebhookStatus.INACTIVE, "endpoint verification failed"
     updated = record.model_copy(update={"verification": verification, "status": status, "status_reason": reason})
-    updated = svc.webhooks.replace(updated)
-    sync_webhook_rule(updated, event_bus=svc.event_bus, queue_arn=svc.queue_arn)
-    return updated
+    return svc.webhooks.replace(updated, record)
 
 
 def handshake(outbound: OutboundClient, endpoint: str, verify_token: str) -> str | None:
@@ -532,8 +530,8 @@ def test(svc: Services, account_id: int, request: TestWebhookRequest) -> TestRes
         webhook_id, endpoint, subscriptions = record.id, record.endpoint, record.subscriptions
         method, request_format = record.http_method, record.request_format
         custom_headers = dict(record.custom_headers)
-        auth_headers = svc.webhooks.auth_headers(record)
-        secret = svc.webhooks.signing_secret(record)
+        auth_headers = svc.secrets.auth_headers(record)
+        secret = svc.secrets.signing_secret(record)
     else:
         definition = request.webhook
         assert definition is not None

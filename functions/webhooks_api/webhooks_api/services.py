@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from hookyard.api import HasEvent, authorizer_context
 from hookyard.config import get_settings
+from hookyard.crypto import KmsSealer
 from hookyard.dal.invocations import InvocationsRepository
 from hookyard.dal.triggers import TriggersRepository
 from hookyard.dal.webhooks import WebhooksRepository
 from hookyard.outbound import OutboundClient, parse_networks
+from hookyard.webhooks.secrets import WebhookSecrets
 from webhooks_api.logic import Services
 from webhooks_api.settings import WebhooksApiSettings
 
@@ -19,9 +21,8 @@ def services() -> Services:
         webhooks=WebhooksRepository(settings.config_table),
         triggers=TriggersRepository(settings.config_table),
         invocations=InvocationsRepository(settings.activity_table, settings.retention_days),
+        secrets=WebhookSecrets(KmsSealer()),
         outbound=OutboundClient(allow=parse_networks(settings.allow_cidrs)),
-        event_bus=settings.event_bus_name,
-        queue_arn=settings.delivery_queue_arn,
         max_webhooks=settings.max_webhooks,
     )
 

@@ -1,6 +1,7 @@
-"""Rules for triggers: conditions compile to an EventBridge pattern (what the pattern
-cannot express is kept as residual conditions for the delivery function), and every
-action notifies one of the account's trigger-connected webhooks with a Liquid body.
+"""Rules for triggers: conditions are validated here and evaluated by the router on every
+event (hookyard.webhooks.triggers.evaluate, the one evaluator); every action notifies one
+of the account's trigger-connected webhooks with a Liquid body. A trigger's routes are
+written by its repository in the same transaction as the trigger.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from hookyard import clock, ids
-from hookyard.dal.triggers import delete_trigger_rule, sync_trigger_rule, trigger_rule_name
 from hookyard.dal.webhooks import WebhooksRepository
 from hookyard.errors import BadRequest, NotFound
 from hookyard.models.triggers import NOTIFY_WEBHOOK, TriggerInput, TriggerRecord
@@ -39,8 +39,6 @@ def create(svc: Services, account_id: int, actor: str, definition: TriggerInput)
             active=definition.active,
             conditions={},
             actions=[],
-            pattern={},
-            rule_name=trigger_rule_name(account_id, trigger_id),
             created_at=now,
             created_by=actor,
             updated_at=now,
@@ -48,7 +46,6 @@ def create(svc: Services, account_id: int, actor: str, definition: TriggerInput)
         ),
     )
     svc.triggers.create(record)
-    sync_trigger_rule(record, event_bus=svc.event_bus, queue_arn=svc.queue_arn)
     return record
 
 
@@ -70,10 +67,8 @@ def patch(svc: Services, account_id: int, actor: str, trigger_id: str, changes: 
 
 
 def delete(svc: Services, account_id: int, trigger_id: str) -> None:
-    """Remove the rule, then the trigger."""
-    svc.triggers.get(account_id, trigger_id)
-    delete_trigger_rule(account_id, trigger_id, event_bus=svc.event_bus)
-    svc.triggers.delete(account_id, trigger_id)
+    """Remove the trigger and its routes."""
+    svc.triggers.delete(svc.triggers.get(account_id, trigger_id))
 
 
 def list_page(
@@ -100,15 +95,12 @@ def _save(svc: Services, current: TriggerRecord, actor: str, definition: Trigger
     record = _compiled(
         svc, current.account_id, definition, current.model_copy(update={"updated_at": clock.now(), "updated_by": actor})
     )
-    record = svc.triggers.replace(record)
-    sync_trigger_rule(record, event_bus=svc.event_bus, queue_arn=svc.queue_arn)
-    return record
+    return svc.triggers.replace(record, current)
 
 
 def _compiled(svc: Services, account_id: int, definition: TriggerInput, record: TriggerRecord) -> TriggerRecord:
-    """The record with the definition validated and compiled (pattern, residual, actions)."""
+    """The record with the definition validated (conditions, actions)."""
     conditions = trigger_rules.validate_conditions(definition.conditions.model_dump())
-    pattern, residual = trigger_rules.compile_to_pattern(conditions, {"detail": {"account_id": [account_id]}})
     actions = [a.model_dump() for a in definition.actions]
     _check_actions(svc.webhooks, account_id, actions)
     return record.model_copy(
@@ -118,8 +110,6 @@ def _compiled(svc: Services, account_id: int, definition: TriggerInput, record: 
             "description": definition.description,
             "conditions": conditions,
             "actions": actions,
-            "pattern": pattern,
-            "residual_conditions": residual,
         }
     )
 

@@ -1,5 +1,6 @@
 """Triggers (Zendesk `/api/v2/triggers`): conditions on events, and actions that notify
-trigger-connected webhooks. Each active trigger is one EventBridge rule."""
+trigger-connected webhooks. The router evaluates an active trigger's conditions on every
+event it could match."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ TriggerIdPath = Annotated[TriggerId, Path(description="The trigger's id")]
 def create_trigger(body: CreateTriggerRequest) -> tuple[TriggerResponse, int]:
     account_id = caller_account_id(router)
     record = trigger_logic.create(services(), account_id, actor(router), body.trigger)
-    logger.info("trigger created", account_id=account_id, trigger_id=record.id, rule=record.rule_name)
+    logger.info("trigger created", account_id=account_id, trigger_id=record.id)
     return TriggerResponse(trigger=Trigger.of(record)), 201
 
 
@@ -79,7 +80,7 @@ def patch_trigger(trigger_id: TriggerIdPath, body: PatchTriggerRequest) -> Trigg
     return TriggerResponse(trigger=Trigger.of(record))
 
 
-@router.delete(f"{BASE}/<trigger_id>", responses={204: {"description": "Deleted, with its rule"}})
+@router.delete(f"{BASE}/<trigger_id>", responses={204: {"description": "Deleted, with its routes"}})
 def delete_trigger(trigger_id: TriggerIdPath) -> Response[str]:
     account_id = caller_account_id(router)
     trigger_logic.delete(services(), account_id, trigger_id)

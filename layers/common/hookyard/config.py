@@ -51,8 +51,6 @@ class SecretsSettings(_EnvModel):
 
 class RegistrySettings(ApiSettings, SecretsSettings):
     activity_table: str = Field(alias="ACTIVITY_TABLE_NAME", min_length=1)
-    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
-    flow_queue_arn: str = Field(alias="FLOW_QUEUE_ARN", min_length=1)
 
 
 class OutboundSettings(_EnvModel):
@@ -71,3 +69,9 @@ class DeliverySettings(TableSettings, SecretsSettings, OutboundSettings):
     delivery_queue_url: str = Field(alias="DELIVERY_QUEUE_URL", min_length=1)
     retention_days: int = Field(alias="ACTIVITY_RETENTION_DAYS", default=7, gt=0)
     invocations_per_minute: int = Field(alias="INVOCATIONS_PER_MINUTE", default=60, gt=0)
+
+
+class RouterSettings(TableSettings):
+    routing_queue_url: str = Field(alias="ROUTING_QUEUE_URL", min_length=1)
+    flow_queue_url: str = Field(alias="FLOW_QUEUE_URL", min_length=1)
+    delivery_queue_url: str = Field(alias="DELIVERY_QUEUE_URL", min_length=1)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import threading
 import time
+from typing import Protocol
 
 from hookyard import aws
 from hookyard.config import SecretsSettings, get_settings
@@ -15,6 +16,24 @@ OPENED_SECONDS = 300.0  # how long an opened value is kept in memory
 OPENED_MAX = 256  # how many are kept at most (the oldest go first)
 _opened: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[float, str]] = {}
 _lock = threading.Lock()
+
+
+class Sealer(Protocol):
+    """Seals and opens secrets bound to a context (KMS in AWS; an in-memory fake in tests)."""
+
+    def seal(self, plaintext: str, context: dict[str, str]) -> str: ...
+
+    def unseal(self, sealed: str, context: dict[str, str]) -> str: ...
+
+
+class KmsSealer:
+    """The stack's KMS key (SECRETS_KEY_ID), with opened values kept for a few minutes."""
+
+    def seal(self, plaintext: str, context: dict[str, str]) -> str:
+        return seal(plaintext, context)
+
+    def unseal(self, sealed: str, context: dict[str, str]) -> str:
+        return unseal(sealed, context)
 
 
 def seal(plaintext: str, context: dict[str, str]) -> str:

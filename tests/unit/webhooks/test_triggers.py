@@ -1,20 +1,17 @@
-"""Trigger conditions, their EventBridge pattern, Liquid bodies and request encoding."""
+"""Trigger conditions (the one evaluator the router uses), Liquid bodies and request encoding."""
 
 from __future__ import annotations
 
-import copy
 import json
-from typing import Any, cast
+from typing import Any
 
 import pytest
-from moto.events.models import EventPattern
 
 from hookyard.errors import BadRequest
 from hookyard.webhooks.payload import build_payload
 from hookyard.webhooks.triggers import (
     RenderedRequest,
     RenderError,
-    compile_to_pattern,
     encode_request,
     evaluate,
     render_request,
@@ -53,7 +50,6 @@ DETAIL: dict[str, Any] = {
     "body": BODY,
 }
 PAYLOAD = build_payload(DETAIL)
-BASE = {"detail": {"account_id": [1]}}
 
 
 def cond(field: str, operator: str, value: Any = None) -> dict[str, Any]:
@@ -183,190 +179,6 @@ def test_malformed_conditions_are_refused_naming_the_condition(conditions: dict[
         evaluate(conditions, PAYLOAD)
 
     assert named in caught.value.detail
-
-
-# ------------------------------------------------------------------ compilation
-
-
-def test_conditions_eventbridge_can_express_go_into_the_pattern_on_the_body() -> None:
-    conditions = {
-        "all": [cond("priority", "is", "urgent")],
-        "any": [cond("status", "is", "open"), cond("status", "is", "new")],
-    }
-
-    pattern, residual = compile_to_pattern(conditions, BASE)
-
-    assert pattern == {"detail": {"account_id": [1], "body": {"priority": ["urgent"], "status": ["open", "new"]}}}
-    assert residual == {"all": [], "any": []}
-
-
-@pytest.mark.parametrize(
-    ("condition", "fragment"),
-    [
-        (cond("ticket.status", "is", "open"), {"detail": {"body": {"ticket": {"status": ["open"]}}}}),
-        (cond("detail.ticket.status", "is", "open"), {"detail": {"body": {"ticket": {"status": ["open"]}}}}),
-        (cond("ticket.flag", "is", False), {"detail": {"body": {"ticket": {"flag": [False]}}}}),
-        (cond("ticket.assignee", "is", None), {"detail": {"body": {"ticket": {"assignee": [None]}}}}),
-        (cond("ticket.id", "is", 5), {"detail": {"body": {"ticket": {"id": [{"numeric": ["=", 5]}]}}}}),
-        (cond("status", "is_not", "solved"), {"detail": {"body": {"status": [{"anything-but": "solved"}]}}}),
-        (cond("score", "greater_than", 3), {"detail": {"body": {"score": [{"numeric": [">", 3]}]}}}),
-        (cond("score", "less_than", "2.5"), {"detail": {"body": {"score": [{"numeric": ["<", 2.5]}]}}}),
-        (cond("assignee", "present"), {"detail": {"body": {"assignee": [{"exists": True}]}}}),
-        (cond("assignee", "not_present"), {"detail": {"body": {"assignee": [{"exists": False}]}}}),
-        (cond("id", "is", "01J"), {"detail": {"event_id": ["01J"]}}),
-        (cond("time", "is", "2026-11-23T09:30:00.123Z"), {"detail": {"received_at": ["2026-11-23T09:30:00.123Z"]}}),
-        (
-            cond("type", "is", "slack:event-type:ticket.NewReply"),
-            {"source": ["slack"], "detail-type": ["ticket.NewReply"]},
-        ),
-        (cond("type", "is", "zen:event-type:ticket.created"), {"detail-type": ["zen:event-type:ticket.created"]}),
-    ],
-)
-def test_each_expressible_condition_becomes_its_eventbridge_matcher(
-    condition: dict[str, Any], fragment: dict[str, Any]
-) -> None:
-    pattern, residual = compile_to_pattern(all_of(condition), {})
-
-    assert pattern == fragment
-    assert residual == {"all": [], "any": []}
-
-
-@pytest.mark.parametrize(
-    "condition",
-    [
-        cond("ticket.title", "includes", "fire"),
-        cond("ticket.tags", "not_includes", "vip"),
-        cond("subject", "is", "zen:inbound_webhook:x"),  # computed, not on the bus
-        cond("event.meta.integration", "is", "acme"),
-        cond("zendesk_event_version", "is", "2022-11-06"),
-        cond("detail", "present"),  # the whole body
-        cond("body", "is", "ping"),  # a text body is detail.body itself on the bus
-        cond("ticket.tags.0", "is", "vip"),  # list indexes
-        cond("type", "is_not", "slack:event-type:x"),
-        cond("type", "is", "no type at all"),
-        cond("type", "is", "a:event-type:b:event-type:c"),  # which part is the source?
-        cond("ticket.id", "is", 1e12),  # beyond EventBridge's numeric range
-        cond("score", "greater_than", -6e9),
-        cond("flag", "is_not", True),  # anything-but takes strings here
-        cond("score", "is", 0.5) | {"field": "account_id"},  # account_id is already in the base pattern
-    ],
-)
-def test_what_eventbridge_cannot_express_stays_residual(condition: dict[str, Any]) -> None:
-    pattern, residual = compile_to_pattern(all_of(condition), BASE)
-
-    assert pattern == BASE
-    assert residual == {"all": [condition], "any": []}
-
-
-def test_a_second_condition_on_a_field_already_in_the_pattern_stays_residual() -> None:
-    first, second = cond("score", "greater_than", 1), cond("score", "less_than", 9)
-
-    pattern, residual = compile_to_pattern(all_of(first, second), {})
-
-    assert pattern == {"detail": {"body": {"score": [{"numeric": [">", 1]}]}}}
-    assert residual == {"all": [second], "any": []}
-
-
-@pytest.mark.parametrize(
-    "any_conditions",
-    [
-        [cond("status", "is", "open"), cond("priority", "is", "urgent")],  # two fields
-        [cond("status", "is", "open"), cond("status", "is_not", "solved")],  # not only `is`
-        [cond("status", "is", "open"), cond("status", "includes", "pen")],
-        [cond("type", "is", "slack:event-type:a"), cond("type", "is", "jira:event-type:b")],  # two sources
-    ],
-)
-def test_an_any_group_eventbridge_cannot_express_stays_residual_as_a_whole(
-    any_conditions: list[dict[str, Any]],
-) -> None:
-    pattern, residual = compile_to_pattern(any_of(*any_conditions), BASE)
-
-    assert pattern == BASE
-    assert residual == {"all": [], "any": any_conditions}
-
-
-def test_an_any_group_of_types_from_one_source_becomes_one_list() -> None:
-    conditions = any_of(cond("type", "is", "slack:event-type:a"), cond("type", "is", "slack:event-type:b"))
-
-    pattern, _ = compile_to_pattern(conditions, {})
-
-    assert pattern == {"source": ["slack"], "detail-type": ["a", "b"]}
-
-
-def test_an_any_group_on_a_field_the_all_conditions_took_stays_residual() -> None:
-    conditions = {"all": [cond("status", "is_not", "closed")], "any": [cond("status", "is", "open")]}
-
-    pattern, residual = compile_to_pattern(conditions, {})
-
-    assert pattern == {"detail": {"body": {"status": [{"anything-but": "closed"}]}}}
-    assert residual == {"all": [], "any": [cond("status", "is", "open")]}
-
-
-def test_compiling_leaves_the_base_pattern_unchanged() -> None:
-    base = copy.deepcopy(BASE)
-
-    compile_to_pattern(all_of(cond("priority", "is", "urgent")), base)
-
-    assert base == BASE
-
-
-def test_compiling_malformed_conditions_is_refused() -> None:
-    with pytest.raises(BadRequest, match=r"conditions\.all\[0\]\.operator"):
-        compile_to_pattern(all_of(cond("status", "changed")), BASE)
-
-
-CONDITION_SETS = [
-    all_of(cond("ticket.status", "is", "open")),
-    all_of(cond("ticket.status", "is_not", "open")),
-    all_of(cond("ticket.status", "is_not", "solved"), cond("ticket.score", "greater_than", 5)),
-    all_of(cond("ticket.score", "less_than", 5)),
-    all_of(cond("ticket.tags", "is", "vip")),
-    all_of(cond("ticket.tags", "is_not", "vip")),
-    all_of(cond("ticket.assignee", "present")),
-    all_of(cond("ticket.assignee", "not_present")),
-    all_of(cond("ticket.title", "includes", "fire"), cond("ticket.status", "is", "open")),
-    all_of(cond("type", "is", "slack:event-type:ticket.NewReply")),
-    all_of(cond("type", "is", "zen:event-type:ticket.created")),
-    any_of(cond("ticket.status", "is", "new"), cond("ticket.status", "is", "open")),
-    any_of(cond("ticket.status", "is", "new"), cond("ticket.tags", "includes", "vip")),
-    {"all": [cond("ticket.score", "greater_than", 1)], "any": [cond("priority", "is", "high"), cond("id", "is", "x")]},
-]
-EVENT_BODIES: list[Any] = [
-    BODY,
-    {"ticket": {"status": "new", "score": 2, "tags": ["vip"], "assignee": "ann", "title": "Fire!"}},
-    {"ticket": {"status": "solved", "score": 9, "tags": ["a", "b"], "title": "on fire"}},
-    {"ticket": {"status": "open", "tags": "vip", "score": "9"}},
-    {"priority": "high"},
-    "plain text body",
-    None,
-]
-SOURCES = [("slack", "ticket.NewReply"), ("support", "zen:event-type:ticket.created"), ("jira", "issue.created")]
-
-
-@pytest.mark.parametrize("conditions", CONDITION_SETS)
-def test_pattern_and_residual_together_decide_exactly_as_the_conditions(conditions: dict[str, Any]) -> None:
-    # moto's pattern matcher stands in for EventBridge (these events avoid the corners
-    # where moto and EventBridge differ, such as exists on an empty list).
-    pattern, residual = compile_to_pattern(conditions, BASE)
-    matcher = EventPattern.load(json.dumps(pattern))
-
-    for body in EVENT_BODIES:
-        for source, detail_type in SOURCES:
-            for account_id in (1, 2):
-                detail = {
-                    **DETAIL,
-                    "account_id": account_id,
-                    "source_system": source,
-                    "event_type": detail_type,
-                    "body": body,
-                }
-                event: dict[str, Any] = {"source": source, "detail-type": detail_type, "detail": detail}
-                payload = build_payload(event)
-                expected = account_id == 1 and evaluate(conditions, payload)
-
-                fired = matcher.matches_event(cast(Any, event)) and evaluate(residual, payload)
-
-                assert fired is expected, (body, source, account_id)
 
 
 # ------------------------------------------------------------------ Liquid

@@ -123,10 +123,10 @@ class InvocationsRepository:
         attempt: AttemptRecord,
         status: InvocationStatus | None = None,
     ) -> bool:
-        """Record an attempt and move the invocation's `attempts` and `latest_completed_at`
-        forward (and set its `status`, if given), in one transaction. Idempotent by attempt
-        number: a second record of the same number keeps the first (returns False) but
-        still repairs the invocation's summary."""
+        """Record an attempt and move the invocation's `attempts`, `latest_completed_at` and
+        `status_code` forward (and set its `status`, if given), in one transaction.
+        Idempotent by attempt number: a second record of the same number keeps the first
+        (returns False) but still repairs the invocation's summary."""
         item = {
             "PK": invocations_pk(account_id, webhook_id),
             "SK": _attempt_sk(invocation_id, attempt.number),
@@ -149,6 +149,7 @@ class InvocationsRepository:
             invocation_id,
             status=status,
             attempts=attempt.number,
+            status_code=attempt.status_code,
             completed_at=attempt.completed_at,
             with_write=put,
         )
@@ -175,19 +176,21 @@ class InvocationsRepository:
         status: InvocationStatus | None = None,
         completed_at: datetime | None = None,
         attempts: int | None = None,
+        status_code: int | None = None,
         with_write: dict[str, Any] | None = None,
     ) -> tuple[InvocationRecord, bool]:
         """Apply the changes to the invocation (read, then a transaction conditioned on
-        its version; again on a lost race). `with_write`, a conditional Put of another
-        item, goes in the same transaction; if its condition fails it is dropped. Returns
-        the invocation as stored and whether `with_write` was written."""
+        its version; again on a lost race). A final status never changes. `with_write`,
+        a conditional Put of another item, goes in the same transaction; if its condition
+        fails it is dropped. Returns the invocation as stored and whether `with_write`
+        was written."""
         pk = invocations_pk(account_id, webhook_id)
         known = self._created.pop((pk, invocation_id), None)
         for _ in range(_UPDATE_TRIES):
             current, version, expires = known or self._read(pk, invocation_id)
             known = None
             changes: dict[str, Any] = {}
-            if status is not None and status != current.status:
+            if status is not None and status != current.status and not current.final:
                 changes["status"] = status
             if completed_at is not None and (
                 current.latest_completed_at is None or completed_at > current.latest_completed_at
@@ -195,6 +198,7 @@ class InvocationsRepository:
                 changes["latest_completed_at"] = completed_at
             if attempts is not None and attempts > current.attempts:
                 changes["attempts"] = attempts
+                changes["status_code"] = status_code
             writes: list[dict[str, Any]] = [with_write] if with_write else []
             updated = current.model_copy(update=changes)
             if changes:

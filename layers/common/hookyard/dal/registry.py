@@ -4,6 +4,9 @@ Items (PK=ACCOUNT#<id>):
   SK=INTEGRATION#<integration>                  the integration
   SK=BUNDLE#<integration>#<bundle name>         the validated bundle document (last upload wins)
   SK=JOBSPEC#<integration>#<job spec name>      the job spec, its bundle and install state
+
+An installed job spec has one route in the subscription index (hookyard.routing), written
+and removed in the same transaction as the job spec.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hookyard import aws, clock, ids
+from hookyard import aws, clock, ids, routing
+from hookyard.dal import routes
 from hookyard.dal.accounts import account_pk
 from hookyard.dynamo import from_item, key, mapped_errors, query_all, query_page, to_item
 from hookyard.errors import NotFound
@@ -119,30 +123,34 @@ class RegistryRepository:
             raise NotFound()
         return _job_spec(from_item(out["Item"]))
 
-    def put_job_spec(self, record: JobSpecRecord) -> None:
-        aws.dynamodb().put_item(TableName=self.table, Item=self._job_spec_item(record))
-
-    def set_job_spec_state(self, record: JobSpecRecord, state: str, expected: set[str]) -> bool:
-        """Move to `state` if the stored state is one of `expected`; False if it was not."""
-        names = {f":s{i}": {"S": s} for i, s in enumerate(sorted(expected))}
-        with mapped_errors():
-            try:
-                aws.dynamodb().update_item(
-                    TableName=self.table,
-                    Key=key(account_pk(record.account_id), f"JOBSPEC#{record.integration}#{record.name}"),
-                    UpdateExpression="SET #state = :new",
-                    ConditionExpression=f"#state IN ({', '.join(names)})",
-                    ExpressionAttributeNames={"#state": "state"},
-                    ExpressionAttributeValues={":new": {"S": state}, **names},
-                )
-            except aws.dynamodb().exceptions.ConditionalCheckFailedException:
-                return False
-        return True
+    def save_job_spec(self, record: JobSpecRecord, previous: JobSpecRecord | None) -> JobSpecRecord:
+        """Store `record` over `previous` (the job spec as read; None for a new one), with
+        its route following (written while installed, removed otherwise) in the same
+        transaction; a concurrent change is a Conflict. Returns the stored record."""
+        stored = record.model_copy(update={"version": previous.version + 1 if previous else 1})
+        removed, added = routing.changes(
+            routing.job_spec_routes(previous) if previous else [], routing.job_spec_routes(stored)
+        )
+        put: dict[str, Any] = {"TableName": self.table, "Item": self._job_spec_item(stored)}
+        if previous is None:
+            put["ConditionExpression"] = "attribute_not_exists(PK)"
+        else:
+            put |= _version_is(previous.version)
+        writes = [{"Put": put}, *routes.deletes(self.table, removed), *routes.puts(self.table, added)]
+        with mapped_errors(conflict=f"{record.full_name} changed meanwhile; retry"):
+            aws.dynamodb().transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+        return stored
 
     def delete_job_spec(self, record: JobSpecRecord) -> None:
-        aws.dynamodb().delete_item(
-            TableName=self.table, Key=key(account_pk(record.account_id), f"JOBSPEC#{record.integration}#{record.name}")
-        )
+        """Remove the job spec (as read) and its route."""
+        delete = {
+            "TableName": self.table,
+            "Key": key(account_pk(record.account_id), f"JOBSPEC#{record.integration}#{record.name}"),
+            **_version_is(record.version),
+        }
+        writes = [{"Delete": delete}, *routes.deletes(self.table, routing.job_spec_routes(record))]
+        with mapped_errors(conflict=f"{record.full_name} changed meanwhile; retry"):
+            aws.dynamodb().transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------ helpers
     def _query(self, pk: str, prefix: str) -> list[dict[str, Any]]:
@@ -156,6 +164,14 @@ class RegistryRepository:
                 **record.model_dump(),
             }
         )
+
+
+def _version_is(version: int) -> dict[str, Any]:
+    return {
+        "ConditionExpression": "attribute_exists(PK) AND #version = :expected",
+        "ExpressionAttributeNames": {"#version": "version"},
+        "ExpressionAttributeValues": {":expected": {"N": str(version)}},
+    }
 
 
 def _bundle(item: dict[str, Any]) -> BundleDocument:

@@ -1,14 +1,12 @@
-"""Triggers in the config table, and the EventBridge rule of each active trigger. Used by
-the webhooks API (everything) and the delivery function (`get`).
+"""Triggers in the config table, with their routes in the subscription index. Used by the
+webhooks API (everything) and the delivery function (`get`).
 
 Items (PK=ACCOUNT#<id>):
-  SK=TRIGGER#<trigger id>     the trigger: conditions and actions as given, the compiled
-                              rule pattern, and the residual conditions the pattern
-                              cannot express (checked by the delivery function)
+  SK=TRIGGER#<trigger id>     the trigger: conditions and actions as given
 
-Rules: an active trigger has exactly one rule, rules.rule_name("tr", account, trigger id),
-with the DeliveryQueue as target and the input
-{"kind": "trigger", "account_id": <int>, "trigger_id": "<id>", "event": <detail>}.
+Routes: an active trigger has its routes (hookyard.routing.trigger_routes: under the
+types its conditions require, else the account's wildcard), written and removed in the
+same transaction as the trigger.
 """
 
 from __future__ import annotations
@@ -16,24 +14,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from hookyard import aws, rules
+from hookyard import aws, routing
+from hookyard.dal import routes
 from hookyard.dal.accounts import account_pk
-from hookyard.dynamo import from_item, key, mapped_errors, put_if_version, query_all, to_item
-from hookyard.errors import BadRequest, NotFound
+from hookyard.dynamo import from_item, key, mapped_errors, query_all, to_item
+from hookyard.errors import NotFound
 from hookyard.models.triggers import TriggerRecord
 
 TRIGGER_PREFIX = "TRIGGER#"
-RULE_KIND = "tr"
+CHANGED = "the trigger changed meanwhile; read it again and retry"
 
 
 def trigger_sk(trigger_id: str) -> str:
     return f"{TRIGGER_PREFIX}{trigger_id}"
-
-
-def trigger_rule_name(account_id: int, trigger_id: str) -> str:
-    return rules.rule_name(RULE_KIND, account_id, trigger_id)
 
 
 class TriggersRepository:
@@ -41,8 +34,7 @@ class TriggersRepository:
         self.table = table
 
     def get(self, account_id: int, trigger_id: str) -> TriggerRecord:
-        """The trigger with its webhook actions and residual conditions; NotFound if the
-        account has no such trigger."""
+        """The trigger; NotFound if the account has no such trigger."""
         out = aws.dynamodb().get_item(
             TableName=self.table, Key=key(account_pk(account_id), trigger_sk(trigger_id)), ConsistentRead=True
         )
@@ -59,36 +51,63 @@ class TriggersRepository:
         return [t for t in self.list_all(account_id) if any(a.webhook_id == webhook_id for a in t.webhook_actions())]
 
     def create(self, record: TriggerRecord) -> None:
+        writes = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": self._item(record),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            *routes.puts(self.table, routing.trigger_routes(record)),
+        ]
         with mapped_errors(conflict="trigger already exists"):
-            aws.dynamodb().put_item(
-                TableName=self.table, Item=self._item(record), ConditionExpression="attribute_not_exists(PK)"
-            )
+            aws.dynamodb().transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
 
-    def replace(self, record: TriggerRecord) -> TriggerRecord:
-        """Store `record` over the version it was read at; a concurrent change is a Conflict."""
+    def replace(self, record: TriggerRecord, previous: TriggerRecord) -> TriggerRecord:
+        """Store `record` over `previous` (as read, at record.version) with its routes
+        following; a concurrent change is a Conflict. Returns the stored record."""
         stored = record.model_copy(update={"version": record.version + 1})
-        conflict = "the trigger changed meanwhile; read it again and retry"
-        put_if_version(aws.dynamodb(), self.table, self._item(stored), record.version, conflict)
+        removed, added = routing.changes(routing.trigger_routes(previous), routing.trigger_routes(stored))
+        writes = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": self._item(stored),
+                    "ConditionExpression": "attribute_exists(PK) AND #version = :expected",
+                    "ExpressionAttributeNames": {"#version": "version"},
+                    "ExpressionAttributeValues": {":expected": {"N": str(record.version)}},
+                }
+            },
+            *routes.deletes(self.table, removed),
+            *routes.puts(self.table, added),
+        ]
+        with mapped_errors(conflict=CHANGED):
+            aws.dynamodb().transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
         return stored
 
-    def delete(self, account_id: int, trigger_id: str) -> None:
-        try:
-            aws.dynamodb().delete_item(
-                TableName=self.table,
-                Key=key(account_pk(account_id), trigger_sk(trigger_id)),
-                ConditionExpression="attribute_exists(PK)",
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                raise NotFound() from exc
-            with mapped_errors():
-                raise
+    def delete(self, record: TriggerRecord) -> None:
+        """Remove the trigger (as read: a change since is a Conflict) and its routes."""
+        writes = [
+            {
+                "Delete": {
+                    "TableName": self.table,
+                    "Key": key(account_pk(record.account_id), trigger_sk(record.id)),
+                    "ConditionExpression": "attribute_exists(PK) AND #version = :expected",
+                    "ExpressionAttributeNames": {"#version": "version"},
+                    "ExpressionAttributeValues": {":expected": {"N": str(record.version)}},
+                }
+            },
+            *routes.deletes(self.table, routing.trigger_routes(record)),
+        ]
+        with mapped_errors(conflict=CHANGED):
+            aws.dynamodb().transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
 
     def _item(self, record: TriggerRecord) -> dict[str, Any]:
-        # Conditions, actions and the pattern are kept as JSON text: they are read whole,
-        # and a condition's value may be any JSON (floats included).
+        # Conditions and actions are kept as JSON text: they are read whole, and a
+        # condition's value may be any JSON (floats included).
         data = record.model_dump(mode="json", exclude_none=True)
-        for name in ("conditions", "actions", "pattern", "residual_conditions"):
+        for name in ("conditions", "actions"):
             data[name] = _json(data[name])
         return to_item({"PK": account_pk(record.account_id), "SK": trigger_sk(record.id), **data})
 
@@ -99,33 +118,7 @@ def _json(value: Any) -> str:
 
 def _record(item: dict[str, Any]) -> TriggerRecord:
     data = {k: v for k, v in item.items() if k not in ("PK", "SK")}
-    for name in ("conditions", "actions", "pattern", "residual_conditions"):
+    for name in ("conditions", "actions"):
         if isinstance(data.get(name), str):
             data[name] = json.loads(data[name])
     return TriggerRecord.model_validate(data)
-
-
-def sync_trigger_rule(record: TriggerRecord, *, event_bus: str, queue_arn: str) -> None:
-    """Make the rules match the record: one rule while the trigger is active, none
-    otherwise. Idempotent, so running it again repairs drift."""
-    if not record.active:
-        delete_trigger_rule(record.account_id, record.id, event_bus=event_bus)
-        return
-    try:
-        rules.put_rule(
-            event_bus,
-            record.rule_name,
-            record.pattern,
-            queue_arn,
-            fields={"kind": "trigger", "account_id": record.account_id, "trigger_id": record.id},
-            paths={"event": "$.detail"},
-            description=f"trigger {record.id} ({record.title})",
-        )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("InvalidEventPatternException", "ValidationException"):
-            raise BadRequest(f"conditions: EventBridge refused the pattern: {exc}") from exc
-        raise
-
-
-def delete_trigger_rule(account_id: int, trigger_id: str, *, event_bus: str) -> None:
-    rules.delete_rule(event_bus, trigger_rule_name(account_id, trigger_id))

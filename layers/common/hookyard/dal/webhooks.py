@@ -1,40 +1,39 @@
-"""Outbound webhooks in the config table, and the EventBridge rule of each event-subscribed
-webhook. Used by the webhooks API (everything) and the delivery function (`get`,
-`signing_secret`, `auth_headers`, `deactivate`).
+"""Outbound webhooks in the config table, with their routes in the subscription index.
+Used by the webhooks API (everything) and the delivery function (`get`, `deactivate`).
 
 Items (PK=ACCOUNT#<id>):
-  SK=WEBHOOK#<webhook id>     the webhook; credentials and signing secret sealed with the
-                              stack's KMS key (crypto.seal, context: account, webhook, purpose)
+  SK=WEBHOOK#<webhook id>     the webhook; credentials and signing secret as sealed text
+                              (hookyard.webhooks.secrets seals and opens them)
   SK=COUNTER#WEBHOOKS         how many webhooks the account has (the per-account cap is a
                               condition on this counter, in one transaction with the webhook)
 
-Rules: an event-subscribed webhook that is active has exactly one rule,
-rules.rule_name("wh", account, webhook id), matching the account's events of the
-subscribed (source, detail-type) pairs, with the DeliveryQueue as target and the input
-{"kind": "subscription", "account_id": <int>, "webhook_id": "<id>", "event": <detail>}.
-Trigger-connected webhooks have no rule of their own (each trigger has one).
+Routes: an active event-subscribed webhook has one route per subscribed type
+(hookyard.routing.webhook_routes), written and removed in the same transaction as the
+webhook, so the index always says what the stored webhook says. A transaction holds at
+most 100 writes: creating a webhook writes the counter, the webhook and its routes (so
+MAX_SUBSCRIPTIONS is 98); a change that would need more (replacing most of 98 types at
+once) is made in two transactions, removals first, each leaving the index equal to the
+webhook as then stored.
 """
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from hookyard import aws, clock, crypto, rules
+from hookyard import aws, clock, routing
+from hookyard.dal import routes
 from hookyard.dal.accounts import account_pk
-from hookyard.dynamo import from_item, key, mapped_errors, put_if_version, query_all, to_item
-from hookyard.errors import BadRequest, HookyardError, NotFound
-from hookyard.models.webhooks import ConnectionMethod, WebhookRecord, WebhookStatus
-from hookyard.webhooks.headers import authentication_headers
-from hookyard.webhooks.payload import parse_event_type
+from hookyard.dynamo import from_item, key, mapped_errors, query_all, to_item
+from hookyard.errors import Conflict, HookyardError, NotFound
+from hookyard.models.webhooks import WebhookRecord, WebhookStatus
 
 WEBHOOK_PREFIX = "WEBHOOK#"
 COUNTER_SK = "COUNTER#WEBHOOKS"
-RULE_KIND = "wh"
 SYSTEM_ACTOR = "hookyard"
+CHANGED = "the webhook changed meanwhile; read it again and retry"
+_DEACTIVATE_TRIES = 5
 
 
 class WebhookLimitReached(HookyardError):
@@ -45,23 +44,6 @@ class WebhookLimitReached(HookyardError):
 
 def webhook_sk(webhook_id: str) -> str:
     return f"{WEBHOOK_PREFIX}{webhook_id}"
-
-
-def seal_context(account_id: int, webhook_id: str, purpose: str) -> dict[str, str]:
-    """KMS encryption context: a sealed value opens only for its own webhook and purpose."""
-    return {"account_id": str(account_id), "webhook_id": webhook_id, "purpose": purpose}
-
-
-def seal_signing_secret(account_id: int, webhook_id: str, secret: str) -> str:
-    return crypto.seal(secret, seal_context(account_id, webhook_id, "signing_secret"))
-
-
-def seal_authentication(account_id: int, webhook_id: str, data: dict[str, str]) -> str:
-    return crypto.seal(json.dumps(data, separators=(",", ":")), seal_context(account_id, webhook_id, "authentication"))
-
-
-def seal_verify_token(account_id: int, webhook_id: str, token: str) -> str:
-    return crypto.seal(token, seal_context(account_id, webhook_id, "verify_token"))
 
 
 class WebhooksRepository:
@@ -82,59 +64,32 @@ class WebhooksRepository:
         """Every webhook of the account (at most MAX_WEBHOOKS_PER_ACCOUNT), oldest first."""
         return [_record(i) for i in query_all(aws.dynamodb(), self.table, account_pk(account_id), WEBHOOK_PREFIX)]
 
-    # ------------------------------------------------------------ secrets (delivery)
-    def signing_secret(self, record: WebhookRecord) -> str:
-        """The webhook's signing secret, in clear (never log it)."""
-        return crypto.unseal(record.signing_secret_sealed, seal_context(record.account_id, record.id, "signing_secret"))
-
-    def authentication_data(self, record: WebhookRecord) -> dict[str, str] | None:
-        """The webhook's credentials ({username, password} | {token} | {name, value}), in clear."""
-        if record.authentication is None:
-            return None
-        text = crypto.unseal(record.authentication.sealed, seal_context(record.account_id, record.id, "authentication"))
-        data: dict[str, str] = json.loads(text)
-        return data
-
-    def auth_headers(self, record: WebhookRecord) -> dict[str, str]:
-        """The headers that authenticate a request to the webhook's endpoint ({} without
-        authentication). Values are credentials: never log them."""
-        data = self.authentication_data(record)
-        if record.authentication is None or data is None:
-            return {}
-        return authentication_headers(record.authentication.type, data, record.authentication.add_position)
-
-    def verify_token(self, record: WebhookRecord) -> str | None:
-        sealed = record.verification.verify_token_sealed if record.verification else None
-        if sealed is None:
-            return None
-        return crypto.unseal(sealed, seal_context(record.account_id, record.id, "verify_token"))
-
     # ------------------------------------------------------------ writes
     def create(self, record: WebhookRecord, max_per_account: int) -> None:
-        """Store a new webhook unless the account already has `max_per_account`."""
+        """Store a new webhook and its routes unless the account already has `max_per_account`."""
         pk = account_pk(record.account_id)
+        writes = [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": key(pk, COUNTER_SK),
+                    "UpdateExpression": "ADD #n :one",
+                    "ConditionExpression": "attribute_not_exists(#n) OR #n < :max",
+                    "ExpressionAttributeNames": {"#n": "count"},
+                    "ExpressionAttributeValues": {":one": {"N": "1"}, ":max": {"N": str(max_per_account)}},
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": self._item(record),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            *routes.puts(self.table, routing.webhook_routes(record)),
+        ]
         try:
-            aws.dynamodb().transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self.table,
-                            "Key": key(pk, COUNTER_SK),
-                            "UpdateExpression": "ADD #n :one",
-                            "ConditionExpression": "attribute_not_exists(#n) OR #n < :max",
-                            "ExpressionAttributeNames": {"#n": "count"},
-                            "ExpressionAttributeValues": {":one": {"N": "1"}, ":max": {"N": str(max_per_account)}},
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self.table,
-                            "Item": self._item(record),
-                            "ConditionExpression": "attribute_not_exists(PK)",
-                        }
-                    },
-                ]
-            )
+            aws.dynamodb().transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
         except ClientError as exc:
             reasons = exc.response.get("CancellationReasons", [])  # type: ignore[typeddict-item]
             if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
@@ -145,74 +100,89 @@ class WebhooksRepository:
             with mapped_errors(conflict="webhook already exists"):
                 raise
 
-    def replace(self, record: WebhookRecord) -> WebhookRecord:
-        """Store `record` over the version it was read at (record.version); a concurrent
-        change in between is a Conflict. Returns the stored record (version + 1)."""
-        stored = record.model_copy(update={"version": record.version + 1})
-        conflict = "the webhook changed meanwhile; read it again and retry"
-        put_if_version(aws.dynamodb(), self.table, self._item(stored), record.version, conflict)
+    def replace(self, record: WebhookRecord, previous: WebhookRecord) -> WebhookRecord:
+        """Store `record` over `previous` (the webhook as read, at record.version), with the
+        routes following; a concurrent change in between is a Conflict. Returns the stored
+        record (its version moved on)."""
+        old_routes = routing.webhook_routes(previous)
+        removed, added = routing.changes(old_routes, routing.webhook_routes(record))
+        if 1 + len(removed) + len(added) > routes.MAX_TRANSACTION_WRITES:
+            # Two steps, each consistent: first without the types going away, then with
+            # the new ones.
+            kept = [s for s in record.subscriptions if s in previous.subscriptions]
+            step = self._put_with_routes(record.model_copy(update={"subscriptions": kept}), record.version, old_routes)
+            return self._put_with_routes(record, step.version, routing.webhook_routes(step))
+        return self._put_with_routes(record, record.version, old_routes)
+
+    def _put_with_routes(self, record: WebhookRecord, expected: int, old_routes: list[routing.Route]) -> WebhookRecord:
+        stored = record.model_copy(update={"version": expected + 1})
+        removed, added = routing.changes(old_routes, routing.webhook_routes(stored))
+        writes = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": self._item(stored),
+                    "ConditionExpression": "attribute_exists(PK) AND #version = :expected",
+                    "ExpressionAttributeNames": {"#version": "version"},
+                    "ExpressionAttributeValues": {":expected": {"N": str(expected)}},
+                }
+            },
+            *routes.deletes(self.table, removed),
+            *routes.puts(self.table, added),
+        ]
+        with mapped_errors(conflict=CHANGED):
+            aws.dynamodb().transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
         return stored
 
-    def delete(self, account_id: int, webhook_id: str) -> None:
-        pk = account_pk(account_id)
-        try:
-            aws.dynamodb().transact_write_items(
-                TransactItems=[
-                    {
-                        "Delete": {
-                            "TableName": self.table,
-                            "Key": key(pk, webhook_sk(webhook_id)),
-                            "ConditionExpression": "attribute_exists(PK)",
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self.table,
-                            "Key": key(pk, COUNTER_SK),
-                            "UpdateExpression": "ADD #n :minus",
-                            "ExpressionAttributeNames": {"#n": "count"},
-                            "ExpressionAttributeValues": {":minus": {"N": "-1"}},
-                        }
-                    },
-                ]
-            )
-        except ClientError as exc:
-            reasons = exc.response.get("CancellationReasons", [])  # type: ignore[typeddict-item]
-            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
-                raise NotFound() from exc
-            with mapped_errors():
-                raise
+    def delete(self, record: WebhookRecord) -> None:
+        """Remove the webhook (as read: a change since is a Conflict) and its routes."""
+        pk = account_pk(record.account_id)
+        writes = [
+            {
+                "Delete": {
+                    "TableName": self.table,
+                    "Key": key(pk, webhook_sk(record.id)),
+                    "ConditionExpression": "attribute_exists(PK) AND #version = :expected",
+                    "ExpressionAttributeNames": {"#version": "version"},
+                    "ExpressionAttributeValues": {":expected": {"N": str(record.version)}},
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": key(pk, COUNTER_SK),
+                    "UpdateExpression": "ADD #n :minus",
+                    "ExpressionAttributeNames": {"#n": "count"},
+                    "ExpressionAttributeValues": {":minus": {"N": "-1"}},
+                }
+            },
+            *routes.deletes(self.table, routing.webhook_routes(record)),
+        ]
+        with mapped_errors(conflict=CHANGED):
+            aws.dynamodb().transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
 
-    def deactivate(self, account_id: int, webhook_id: str, reason: str, *, event_bus: str) -> WebhookRecord | None:
-        """Set the webhook inactive with `reason` (shown as status_reason) and remove its
-        rule, so no new event reaches it; e.g. when its endpoint answers 410 Gone.
-        Returns the updated webhook, or None if it no longer exists."""
-        now = clock.iso(clock.now())
-        try:
-            out = aws.dynamodb().update_item(
-                TableName=self.table,
-                Key=key(account_pk(account_id), webhook_sk(webhook_id)),
-                UpdateExpression="SET #s = :inactive, status_reason = :reason, updated_at = :now, "
-                "updated_by = :actor ADD #v :one",
-                ConditionExpression="attribute_exists(PK)",
-                ExpressionAttributeNames={"#s": "status", "#v": "version"},
-                ExpressionAttributeValues={
-                    ":inactive": {"S": WebhookStatus.INACTIVE.value},
-                    ":reason": {"S": reason[:500]},
-                    ":now": {"S": now},
-                    ":actor": {"S": SYSTEM_ACTOR},
-                    ":one": {"N": "1"},
-                },
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                delete_webhook_rule(account_id, webhook_id, event_bus=event_bus)
+    def deactivate(self, account_id: int, webhook_id: str, reason: str) -> WebhookRecord | None:
+        """Set the webhook inactive with `reason` (shown as status_reason), so no new event
+        reaches it (its routes go in the same transaction); e.g. when its endpoint answers
+        410 Gone. Returns the updated webhook, or None if it no longer exists."""
+        for _ in range(_DEACTIVATE_TRIES):
+            try:
+                current = self.get(account_id, webhook_id)
+            except NotFound:
                 return None
-            with mapped_errors():
-                raise
-        delete_webhook_rule(account_id, webhook_id, event_bus=event_bus)
-        return _record(from_item(out["Attributes"]))
+            update = {
+                "status": WebhookStatus.INACTIVE,
+                "status_reason": reason[:500],
+                "updated_at": clock.now(),
+                "updated_by": SYSTEM_ACTOR,
+            }
+            try:
+                return self._put_with_routes(
+                    current.model_copy(update=update), current.version, routing.webhook_routes(current)
+                )
+            except Conflict:
+                continue  # changed meanwhile: read it again
+        raise Conflict(CHANGED)
 
     def _item(self, record: WebhookRecord) -> dict[str, Any]:
         data = record.model_dump(mode="json", exclude_none=True)
@@ -221,59 +191,3 @@ class WebhooksRepository:
 
 def _record(item: dict[str, Any]) -> WebhookRecord:
     return WebhookRecord.model_validate({k: v for k, v in item.items() if k not in ("PK", "SK")})
-
-
-# ------------------------------------------------------------------ rules
-
-
-def webhook_rule_name(account_id: int, webhook_id: str) -> str:
-    return rules.rule_name(RULE_KIND, account_id, webhook_id)
-
-
-def event_pattern(account_id: int, subscriptions: list[str]) -> dict[str, Any]:
-    """The account's events of the subscribed types. Each subscription is one (source,
-    detail-type) pair; pairs are grouped by source, and several sources are alternatives
-    of one `$or`, so any set of pairs fits one rule (never a cross product)."""
-    by_source: dict[str, set[str]] = defaultdict(set)
-    for subscription in subscriptions:
-        source, detail_type = parse_event_type(subscription)
-        by_source[source].add(detail_type)
-    alternatives = [{"source": [s], "detail-type": sorted(types)} for s, types in sorted(by_source.items())]
-    pattern: dict[str, Any] = {"detail": {"account_id": [account_id]}}
-    if len(alternatives) == 1:
-        pattern.update(alternatives[0])
-    else:
-        pattern["$or"] = alternatives
-    return pattern
-
-
-def rule_input(account_id: int, webhook_id: str) -> tuple[dict[str, Any], dict[str, str]]:
-    """The target's fields and paths: the message is {kind, account_id, webhook_id, event}."""
-    return {"kind": "subscription", "account_id": account_id, "webhook_id": webhook_id}, {"event": "$.detail"}
-
-
-def sync_webhook_rule(record: WebhookRecord, *, event_bus: str, queue_arn: str) -> None:
-    """Make the rules match the record: one rule while it is event-subscribed and active,
-    none otherwise. Idempotent, so running it again repairs drift."""
-    if record.connection is not ConnectionMethod.EVENTS or not record.active:
-        delete_webhook_rule(record.account_id, record.id, event_bus=event_bus)
-        return
-    fields, paths = rule_input(record.account_id, record.id)
-    try:
-        rules.put_rule(
-            event_bus,
-            webhook_rule_name(record.account_id, record.id),
-            event_pattern(record.account_id, record.subscriptions),
-            queue_arn,
-            fields=fields,
-            paths=paths,
-            description=f"webhook {record.id} ({record.name})",
-        )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("InvalidEventPatternException", "ValidationException"):
-            raise BadRequest(f"subscriptions: EventBridge refused the pattern: {exc}") from exc
-        raise
-
-
-def delete_webhook_rule(account_id: int, webhook_id: str, *, event_bus: str) -> None:
-    rules.delete_rule(event_bus, webhook_rule_name(account_id, webhook_id))

@@ -51,13 +51,11 @@ class BundleResponse(BaseModel):
 
 
 class JobSpecState:
-    """Install states. `installing` and `uninstalling` mark a rule change in progress:
-    a crash leaves a record that says so, never a rule without a record."""
+    """Installed or not: installing writes the job spec's route in the same transaction
+    (hookyard.routing), so there is no state in between."""
 
     NOT_INSTALLED = "not_installed"
-    INSTALLING = "installing"
     INSTALLED = "installed"
-    UNINSTALLING = "uninstalling"
 
 
 class JobSpecRecord(BaseModel):
@@ -69,7 +67,7 @@ class JobSpecRecord(BaseModel):
     event_type: str
     flow_name: str
     state: str = JobSpecState.NOT_INSTALLED
-    rule_name: str
+    version: int = 1
 
     @property
     def full_name(self) -> str:

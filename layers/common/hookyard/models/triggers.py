@@ -63,13 +63,8 @@ class WebhookAction(BaseModel):
     body: str
 
 
-def _no_conditions() -> dict[str, list[dict[str, Any]]]:
-    return {"all": [], "any": []}
-
-
 class TriggerRecord(BaseModel):
-    """A trigger as stored. `residual_conditions` holds the conditions its EventBridge
-    rule cannot express: the delivery function checks them on each event before notifying."""
+    """A trigger as stored (its routes: hookyard.routing.trigger_routes)."""
 
     account_id: int
     id: str
@@ -78,9 +73,6 @@ class TriggerRecord(BaseModel):
     description: str | None = None
     conditions: dict[str, list[dict[str, Any]]]
     actions: list[dict[str, Any]]
-    pattern: dict[str, Any] = Field(description="The EventBridge pattern of its rule")
-    residual_conditions: dict[str, list[dict[str, Any]]] = Field(default_factory=_no_conditions)
-    rule_name: str
     created_at: Timestamp
     created_by: str
     updated_at: Timestamp

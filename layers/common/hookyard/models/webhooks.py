@@ -18,7 +18,9 @@ from hookyard.models.common import Request, Timestamp
 # The one subscription of a webhook connected to triggers (Zendesk's name for it).
 TRIGGER_SUBSCRIPTION = "conditional_ticket_events"
 SIGNING_ALGORITHM = "SHA256"
-MAX_SUBSCRIPTIONS = 100
+# A webhook, the account's webhook counter and one route per subscribed type are written in
+# one DynamoDB transaction (at most 100 writes): see hookyard.dal.webhooks.
+MAX_SUBSCRIPTIONS = 98
 
 WebhookId = Annotated[str, StringConstraints(min_length=1, max_length=26, pattern=r"^[0-9A-Za-z]+$")]
 Printable = r"^[^\x00-\x1f\x7f]*$"
@@ -62,7 +64,7 @@ class AuthType(StrEnum):
 class ConnectionMethod(StrEnum):
     """How a webhook is invoked; fixed when it is created (as in Zendesk)."""
 
-    EVENTS = "events"  # subscribed to event types: POST + json, one EventBridge rule
+    EVENTS = "events"  # subscribed to event types: POST + json, one route per type
     TRIGGERS = "triggers"  # ["conditional_ticket_events"]: invoked by triggers' actions
 
 
@@ -73,17 +75,31 @@ class VerificationStatus(StrEnum):
 
 
 class InvocationStatus(StrEnum):
-    """Zendesk's invocation and attempt statuses, spelled exactly as Zendesk does."""
+    """Invocation and attempt statuses (README, "Invocation statuses").
 
-    UNKNOWN = "unknown"
-    ACCEPTED = "accepted"
+    An invocation is pending while it is `accepted`, `throttled`, `circuit broken` or
+    `retrying`, and final once it is `success`, `failed` or `terminated`; a final status
+    never changes. An attempt's status says what that one request came to: `success`,
+    `timeout`, `throttled` (the endpoint answered 429), `client error`, `server error` or
+    `failed` (no answer: connection refused, DNS, TLS, blocked; or a 1xx/3xx answer)."""
+
+    # pending invocations
+    ACCEPTED = "accepted"  # queued, not attempted yet
+    THROTTLED = "throttled"  # held back by the account's per-minute cap (an attempt: the endpoint's 429)
+    CIRCUIT_BROKEN = "circuit broken"  # held back while the webhook's circuit breaker is open
+    RETRYING = "retrying"  # an attempt failed and another is scheduled
+    # final invocations
     SUCCESS = "success"
-    FAILED = "failed"
+    FAILED = "failed"  # the last attempt failed and the policy allows no other
+    TERMINATED = "terminated"  # stopped before an answer came: the webhook was deactivated or deleted
+    # attempts only
     TIMEOUT = "timeout"
-    CIRCUIT_BROKEN = "circuit broken"
-    THROTTLED = "throttled"
     CLIENT_ERROR = "client error"
     SERVER_ERROR = "server error"
+    UNKNOWN = "unknown"  # never written; kept because Zendesk lists it
+
+
+FINAL_STATUSES = frozenset({InvocationStatus.SUCCESS, InvocationStatus.FAILED, InvocationStatus.TERMINATED})
 
 
 def connection_method(subscriptions: list[str]) -> ConnectionMethod:
@@ -407,9 +423,14 @@ class InvocationRecord(BaseModel):
     event_id: str
     event_type: str
     status: InvocationStatus
+    status_code: int | None = None  # the last attempt's HTTP status (None: no answer yet)
     created_at: Timestamp
     latest_completed_at: Timestamp | None = None
     attempts: int = 0
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL_STATUSES
 
 
 class AttemptRecord(BaseModel):
@@ -430,6 +451,7 @@ class Invocation(BaseModel):
     event_id: str
     event_type: str
     status: InvocationStatus
+    status_code: int | None = Field(description="The last attempt's HTTP status; null if none answered")
     created_at: Timestamp
     latest_completed_at: Timestamp | None
     attempts: int

@@ -35,12 +35,11 @@ queue's MessageRetentionPeriod must outlast the longest schedule (28 h < the 4-d
 default), and with ChangeMessageVisibility its redrive maxReceiveCount must exceed the
 number of attempts, or a retried message reaches the DLQ early.
 
-Invocation statuses (hookyard.models.webhooks.InvocationStatus, as the API shows them):
-an attempt's status is `attempt_status(outcome)`: `success`, `timeout`, `throttled`
-(429), `client error` (other 4xx), `server error` (5xx) or `failed` (connection error,
-or a 1xx/3xx status: redirects are not followed). `circuit broken` is for deliveries the
-breaker holds back, `throttled` also for Hookyard's own per-account throttle, and
-`accepted` / `unknown` for invocations queued before their first attempt completes.
+Statuses (hookyard.models.webhooks.InvocationStatus, as the API shows them): an
+attempt's status is `attempt_status(outcome)`: `success`, `timeout`, `throttled` (429),
+`client error` (other 4xx), `server error` (5xx) or `failed` (connection error, or a
+1xx/3xx status: redirects are not followed). The invocation's status after the attempt is
+the decision's `invocation_status`: `success`, `retrying` (pending) or `failed` (final).
 """
 
 from __future__ import annotations
@@ -74,10 +73,6 @@ ZENDESK_BACKOFF_SECONDS = (5, 10, 20, 40, 80)
 EXTENDED_SCHEDULE_SECONDS = (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600)
 EXTENDED_RETRYABLE_4XX = frozenset({408, 409, 425, 429})
 
-# Statuses of invocations not attempted yet, and of those the circuit breaker holds back.
-QUEUED_STATUSES = (InvocationStatus.ACCEPTED, InvocationStatus.UNKNOWN)
-CIRCUIT_BROKEN = InvocationStatus.CIRCUIT_BROKEN
-
 Jitter = Callable[[float], float]
 
 
@@ -104,6 +99,7 @@ class Outcome:
 @dataclass(frozen=True)
 class Success:
     status: InvocationStatus = InvocationStatus.SUCCESS
+    invocation_status = InvocationStatus.SUCCESS
 
 
 @dataclass(frozen=True)
@@ -112,15 +108,17 @@ class Retry:
 
     delay_seconds: int
     status: InvocationStatus
+    invocation_status = InvocationStatus.RETRYING
 
 
 @dataclass(frozen=True)
 class Final:
-    """No more attempts; `status` is the invocation's final status. `deactivate`: the
-    webhook must be set inactive (its endpoint answered 410 Gone)."""
+    """No more attempts; `status` is this last attempt's status (the invocation has
+    failed). `deactivate`: the webhook must be set inactive (its endpoint answered 410 Gone)."""
 
     status: InvocationStatus
     deactivate: bool = False
+    invocation_status = InvocationStatus.FAILED
 
 
 Decision = Success | Retry | Final

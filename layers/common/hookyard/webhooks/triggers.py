@@ -1,5 +1,5 @@
-"""Triggers: conditions over the webhook payload, their EventBridge pattern, and the
-Liquid-templated request a trigger's action sends.
+"""Triggers: conditions over the webhook payload (evaluated here, by the router, and
+nowhere else), and the Liquid-templated request a trigger's action sends.
 
 Conditions
 ----------
@@ -18,9 +18,9 @@ A field is a dotted path into the webhook payload (`payload.build_payload`):
 - a path through a list reads every element (`comments.author` is the author of each
   comment); an all-digits segment indexes a list (`tags.0`).
 
-The values found are compared as EventBridge compares (so the part of a trigger that
-EventBridge evaluates and the part checked here agree): a list matches when one of its
-elements does, and an object is not a value.
+The values found are compared as EventBridge patterns compare (a familiar model for
+rules on the bus): a list matches when one of its elements does, and an object is not a
+value.
 
   is v           some value equals v (JSON equality: "5" is not 5, true is not 1)
   is_not v       the field is present and some value is not v (as EventBridge's
@@ -35,31 +35,6 @@ elements does, and an object is not a value.
 
 `n` may be given as a number or a numeric string. `changed` and Zendesk's other
 ticket-update operators are not supported (events carry no previous state).
-
-Compilation to EventBridge
---------------------------
-`compile_to_pattern(conditions, base_pattern)` returns the base pattern narrowed by
-what EventBridge can express, and the residual conditions the delivery function checks
-with `evaluate`. The trigger fires iff the pattern matches and the residual holds:
-
-- body fields map to `detail.body.<path>`; `account_id`, `id` and `time` to
-  `detail.account_id`, `detail.event_id` and `detail.received_at`;
-  `type is t` to `source` + `detail-type` (only `detail-type` for Zendesk types);
-- is -> exact value (strings, booleans, null; numbers as `numeric =`), is_not on a
-  string -> anything-but, present / not_present -> exists, greater_than / less_than ->
-  numeric (numbers within EventBridge's +-5e9);
-- `any` whose conditions are all `is` on one field -> that field's list of values (an
-  `any` group goes whole into the pattern or whole into the residual: half an OR in
-  the pattern would drop events the other half matches);
-- residual: includes / not_includes, conditions on computed fields (subject, event,
-  zendesk_event_version), paths with list indexes or through `body` (a non-object body
-  is `detail.body` itself), a second condition on a field already in the pattern, and
-  every other `any`.
-
-One known difference: for a JSON *array* body, EventBridge reads `detail.body.<path>`
-in each element, while the payload carries the array as `detail.body` and `<path>`
-finds nothing there; so a compiled condition on a body field can match an array body's
-elements that `evaluate` would not. Object, text and scalar bodies agree exactly.
 
 Request bodies
 --------------
@@ -87,10 +62,9 @@ the delivery function records a final failed invocation.
 
 from __future__ import annotations
 
-import copy
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
@@ -100,27 +74,19 @@ from hookyard.errors import BadRequest
 from hookyard.models.webhooks import HttpMethod, RequestFormat
 from hookyard.webhooks.payload import (
     PAYLOAD_FIELDS,
-    TYPE_SEPARATOR,
-    ZENDESK_TYPE_PREFIX,
     content_type,
-    parse_event_type,
 )
 
 if TYPE_CHECKING:
     from liquid import BoundTemplate, Environment
 
 MAX_BODY_BYTES = 256 * 1024
-# EventBridge numeric matching covers -5.0e9 to 5.0e9; outside it a condition stays residual.
-EVENTBRIDGE_NUMERIC_LIMIT = 5.0e9
 
 IS, IS_NOT, INCLUDES, NOT_INCLUDES = "is", "is_not", "includes", "not_includes"
 GREATER_THAN, LESS_THAN, PRESENT, NOT_PRESENT = "greater_than", "less_than", "present", "not_present"
 OPERATORS = (IS, IS_NOT, INCLUDES, NOT_INCLUDES, GREATER_THAN, LESS_THAN, PRESENT, NOT_PRESENT)
 GROUPS = ("all", "any")
 
-# Payload fields that are copies of bus event fields (the rest are computed).
-_BUS_FIELDS = {"account_id": ("detail", "account_id"), "id": ("detail", "event_id"), "time": ("detail", "received_at")}
-_MISSING = object()
 
 Conditions = dict[str, list[dict[str, Any]]]
 
@@ -172,28 +138,6 @@ def resolve(payload: Mapping[str, Any], field: str) -> list[Any]:
         if not found:
             break
     return found
-
-
-def compile_to_pattern(
-    conditions: Mapping[str, Any] | None, base_pattern: Mapping[str, Any]
-) -> tuple[dict[str, Any], Conditions]:
-    """(EventBridge pattern, residual conditions): `base_pattern` (e.g. the account's
-    {"detail": {"account_id": [1]}}) narrowed by the conditions EventBridge can
-    express, and the rest for `evaluate`. An event matching the pattern whose payload
-    satisfies the residual satisfies `conditions`, and conversely (but see the module
-    docstring on array bodies). Raises BadRequest for malformed conditions."""
-    checked = validate_conditions(conditions)
-    pattern: dict[str, Any] = copy.deepcopy(dict(base_pattern))
-    residual: Conditions = {"all": [], "any": []}
-    for condition in checked["all"]:
-        fragment = _fragment(condition)
-        if fragment is None or not _place(pattern, fragment):
-            residual["all"].append(condition)
-    if checked["any"]:
-        fragment = _any_fragment(checked["any"])
-        if fragment is None or not _place(pattern, fragment):
-            residual["any"] = checked["any"]
-    return pattern, residual
 
 
 def _condition(item: Any, where: str) -> dict[str, Any]:
@@ -304,116 +248,6 @@ def _includes(value: Any, expected: Any) -> bool:
     if isinstance(value, list):
         return any(_same(v, expected) for v in _leaves(value))
     return False
-
-
-# ------------------------------------------------------------------ compilation
-
-Fragment = dict[tuple[str, ...], list[Any]]
-
-
-def _bus_path(field: str) -> tuple[str, ...] | None:
-    """Where a payload field is in the bus event, if it is a plain copy there."""
-    segments = field.split(".")
-    if any(s.isdigit() for s in segments):
-        return None  # list indexes: EventBridge patterns cannot index
-    head = segments[0]
-    if head in PAYLOAD_FIELDS and head != "detail":
-        return _BUS_FIELDS.get(head) if len(segments) == 1 else None
-    body_path = segments[1:] if head == "detail" else segments
-    if not body_path or body_path[0] == "body":
-        # A condition on the whole body, or on `body`: a non-object body is carried as
-        # detail.body itself, so the path would mean different things on the bus.
-        return None
-    return ("detail", "body", *body_path)
-
-
-def _exact(value: Any) -> list[Any] | None:
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return [value]
-    if isinstance(value, int | float) and abs(value) <= EVENTBRIDGE_NUMERIC_LIMIT:
-        return [{"numeric": ["=", value]}]
-    return None
-
-
-def _type_fragment(values: Sequence[Any]) -> Fragment | None:
-    """`type is t` (one or several t): source + detail-type, or detail-type alone for
-    Zendesk types (their type is the detail-type, whatever the source)."""
-    pairs = []
-    for value in values:
-        if not isinstance(value, str):
-            return None
-        try:
-            pairs.append(parse_event_type(value))
-        except ValueError:
-            return None
-    if all(t.startswith(ZENDESK_TYPE_PREFIX) for _, t in pairs):
-        return {("detail-type",): [t for _, t in pairs]}
-    if any(v.count(TYPE_SEPARATOR) != 1 for v in values):
-        return None  # "a:event-type:b:event-type:c": which part is the source is unknown
-    sources = {s for s, _ in pairs}
-    if len(sources) != 1 or any(t.startswith(ZENDESK_TYPE_PREFIX) for _, t in pairs):
-        return None
-    return {("source",): [sources.pop()], ("detail-type",): [t for _, t in pairs]}
-
-
-def _fragment(condition: Mapping[str, Any]) -> Fragment | None:
-    field, operator, value = condition["field"], condition["operator"], condition.get("value")
-    if field == "type":
-        return _type_fragment([value]) if operator == IS else None
-    path = _bus_path(field)
-    if path is None:
-        return None
-    matchers: list[Any] | None = None
-    if operator == IS:
-        matchers = _exact(value)
-    elif operator == IS_NOT and isinstance(value, str):
-        matchers = [{"anything-but": value}]
-    elif operator in (GREATER_THAN, LESS_THAN):
-        bound = _number(value)
-        if bound is not None and abs(bound) <= EVENTBRIDGE_NUMERIC_LIMIT:
-            matchers = [{"numeric": [">" if operator == GREATER_THAN else "<", bound]}]
-    elif operator in (PRESENT, NOT_PRESENT):
-        matchers = [{"exists": operator == PRESENT}]
-    return {path: matchers} if matchers is not None else None
-
-
-def _any_fragment(conditions: Sequence[Mapping[str, Any]]) -> Fragment | None:
-    """An `any` group of `is` conditions on one field, as that field's list of values."""
-    fields = {c["field"] for c in conditions}
-    if len(fields) != 1 or any(c["operator"] != IS for c in conditions):
-        return None
-    field = fields.pop()
-    if field == "type":
-        return _type_fragment([c.get("value") for c in conditions])
-    path = _bus_path(field)
-    if path is None:
-        return None
-    matchers: list[Any] = []
-    for condition in conditions:
-        exact = _exact(condition.get("value"))
-        if exact is None:
-            return None
-        matchers += [m for m in exact if m not in matchers]
-    return {path: matchers}
-
-
-def _place(pattern: dict[str, Any], fragment: Fragment) -> bool:
-    """Add every path of `fragment` to `pattern`, or none of them if one is taken (a
-    path already constrained, or crossing a constrained leaf)."""
-    for path in fragment:
-        node: Any = pattern
-        for segment in path[:-1]:
-            node = node.get(segment, {})
-            if not isinstance(node, dict):
-                return False
-        if path[-1] in node:
-            return False
-    for path, matchers in fragment.items():
-        node = pattern
-        for segment in path[:-1]:
-            node = node.setdefault(segment, {})
-        node[path[-1]] = matchers
-    return True
 
 
 # ------------------------------------------------------------------ Liquid
