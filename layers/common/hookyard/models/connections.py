@@ -19,7 +19,6 @@ an action's `path` is resolved against; by default `https://<allowed_domain>`.
 
 from __future__ import annotations
 
-import base64
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +30,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from hookyard import credentials
 from hookyard.models.common import PageMeta, Request, Timestamp
 
 MASK = "*****"
@@ -366,12 +366,7 @@ class ResolvedConnection:
 
     def auth_headers(self) -> dict[str, str]:
         """The headers that authenticate a request with this connection."""
-        if self.type is ConnectionType.BASIC_AUTH:
-            pair = f"{self.username}:{self.secret}".encode()
-            return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
-        if self.type is ConnectionType.BEARER_TOKEN:
-            return {"Authorization": f"Bearer {self.secret}"}
-        return {str(self.header_name): self.secret}
+        return credentials.auth_headers(self.type, self.secret, username=self.username, header_name=self.header_name)
 
     def allows(self, url: str) -> bool:
         """True if this connection's credentials may be sent to `url` (see `refusal`)."""
