@@ -279,9 +279,6 @@ class ApiKeyConnection(_ConnectionView):
     api_key: str = Field(default=MASK, description="Always masked")
 
 
-Connection = Annotated[BasicAuthConnection | BearerTokenConnection | ApiKeyConnection, Field(discriminator="type")]
-
-
 class BasicAuthResponse(BaseModel):
     basic_auth: BasicAuthConnection
 
