@@ -4,6 +4,7 @@ from template.yaml), and the flow runner's view of a connection (`resolve`)."""
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 from typing import Any
 
@@ -12,10 +13,14 @@ import pytest
 
 from hookyard import crypto
 from hookyard.config import RegistrySettings, get_settings
+from hookyard.dal.activity import ActivityRepository
+from hookyard.dal.configs import ConfigsRepository
 from hookyard.dal.connections import ConnectionsRepository, seal_context
 from hookyard.dal.registry import RegistryRepository
 from hookyard.errors import NotFound
+from hookyard.flows.engine import ActionError
 from hookyard.models.connections import ConnectionType
+from hookyard.outbound import OutboundClient
 from hookyard_dev.template import REGION, Template
 from tests.integration.conftest import body, invoke, load_event, with_path, with_query
 
@@ -42,6 +47,14 @@ def handler() -> Any:
     from registry_api.handler import lambda_handler
 
     return lambda_handler
+
+
+@pytest.fixture
+def public_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As deployed by default: outbound calls reach public addresses only (the local
+    stack, as these tests otherwise run, allows loopback)."""
+    monkeypatch.setenv("OUTBOUND_ALLOW_CIDRS", "")
+    get_settings.cache_clear()
 
 
 @pytest.fixture(autouse=True)
@@ -299,6 +312,67 @@ def test_allowed_domain_is_kept_in_lower_case() -> None:
     assert connection["base_url"] == "https://api.example.com"
 
 
+@pytest.mark.usefixtures("public_only")
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"allowed_domain": "169.254.169.254"}, "allowed_domain: 169.254.169.254 is a private"),
+        ({"allowed_domain": "10.0.0.1"}, "allowed_domain: 10.0.0.1 is a private"),
+        ({"allowed_domain": "localhost"}, "allowed_domain: localhost is 127.0.0.1, a private"),
+        ({"allowed_domain": "*.dev.localhost"}, "allowed_domain: dev.localhost is 127.0.0.1, a private"),
+        ({"allowed_domain": "[::1]"}, "allowed_domain: ::1 is a private"),
+        ({"allowed_domain": "fd00:ec2::254"}, "allowed_domain: fd00:ec2::254 is a private"),
+        ({"allowed_domain": "::ffff:a9fe:a9fe"}, "allowed_domain: ::ffff:169.254.169.254 is a private"),
+        (
+            {"allowed_domain": "*.example.com", "base_url": "http://169.254.169.254/latest"},
+            "base_url: 169.254.169.254 is a private",
+        ),
+        # Other spellings of 127.0.0.1 that resolvers accept are not host names.
+        ({"allowed_domain": "127.1"}, "allowed_domain: must be a host name"),
+        ({"allowed_domain": "2130706433"}, "allowed_domain: must be a host name"),
+        ({"allowed_domain": "0x7f000001"}, "allowed_domain: must be a host name"),
+        ({"allowed_domain": "[fe80::1%eth0]"}, "allowed_domain: must be a host name"),
+    ],
+)
+def test_a_connection_to_a_private_loopback_or_metadata_address_answers_400_naming_the_field(
+    fields: dict[str, Any], named: str
+) -> None:
+    # When
+    response = create("basic_auth", **fields)
+
+    # Then
+    assert response["statusCode"] == 400
+    assert named in errors_of(response)
+    assert repo().list(1, INTEGRATION, 10, None) == ([], None)
+
+
+def test_a_dns_name_is_accepted_without_resolving_it_and_checked_when_used(public_only: None) -> None:
+    """The tests run without DNS: a name is not resolved when a connection is saved (the
+    call it is for may be made much later, to another answer)."""
+    # When
+    connection = created("basic_auth", allowed_domain="never-resolves.example.com")
+
+    # Then
+    assert connection["allowed_domain"] == "never-resolves.example.com"
+
+
+def test_the_local_stack_allow_list_lets_a_connection_point_at_loopback() -> None:
+    # Given the local stack's OUTBOUND_ALLOW_CIDRS (127.0.0.0/8,::1/128), as these tests run
+
+    # When
+    v4 = created("basic_auth", name="local_v4", allowed_domain="127.0.0.1", base_url="http://127.0.0.1:8080")
+    v6 = created("bearer_token", name="local_v6", allowed_domain="[::1]", base_url="http://[::1]:8080/api")
+    named = created("api_key", name="local_name", allowed_domain="localhost", base_url="http://localhost:8080")
+    default = created("basic_auth", name="default_v6", allowed_domain="::1")
+
+    # Then
+    assert (v4["allowed_domain"], v4["base_url"]) == ("127.0.0.1", "http://127.0.0.1:8080")
+    assert (v6["allowed_domain"], v6["base_url"]) == ("::1", "http://[::1]:8080/api")
+    assert named["base_url"] == "http://localhost:8080"
+    assert default["base_url"] == "https://[::1]"
+    assert repo().resolve(1, INTEGRATION, "local_v6").allows("http://[0:0::1]:8080/api/x") is True
+
+
 # ------------------------------------------------------------------ show
 
 
@@ -425,6 +499,49 @@ def test_patch_with_a_bad_change_answers_400_naming_it_and_changes_nothing(paylo
     assert body(at("connections_show", "basic_auth", "basic_conn"))["basic_auth"] == before
 
 
+@pytest.mark.usefixtures("public_only")
+@pytest.mark.parametrize(
+    ("payload", "named"),
+    [
+        ({"allowed_domain": "169.254.169.254", "base_url": None}, "allowed_domain: 169.254.169.254 is a private"),
+        ({"allowed_domain": "localhost", "base_url": None}, "allowed_domain: localhost is 127.0.0.1"),
+        (
+            {"allowed_domain": "*.example.com", "base_url": "https://[::ffff:10.0.0.1]/"},
+            "base_url: ::ffff:10.0.0.1 is a private",
+        ),
+    ],
+)
+def test_patch_to_a_private_address_answers_400_naming_the_field_and_changes_nothing(
+    payload: dict[str, Any], named: str
+) -> None:
+    # Given
+    before = created("basic_auth")
+
+    # When
+    response = at("connections_update", "basic_auth", "basic_conn", payload=payload)
+
+    # Then
+    assert response["statusCode"] == 400
+    assert named in errors_of(response)
+    assert body(at("connections_show", "basic_auth", "basic_conn"))["basic_auth"] == before
+
+
+def test_patch_of_a_secret_keeps_working_on_a_connection_the_allow_list_let_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a loopback connection saved while loopback was allowed, and an allow-list that
+    # no longer allows it
+    created("basic_auth", allowed_domain="127.0.0.1", base_url="http://127.0.0.1:8080")
+    monkeypatch.setenv("OUTBOUND_ALLOW_CIDRS", "")
+    get_settings.cache_clear()
+
+    # When only the password changes
+    response = at("connections_update", "basic_auth", "basic_conn", payload={"password": "rotated-pa55"})
+
+    # Then the destination is not judged again (calls still are, when made)
+    assert response["statusCode"] == 200
+
+
 def test_patch_of_another_accounts_or_types_connection_answers_404() -> None:
     # Given
     created("basic_auth")
@@ -478,12 +595,47 @@ def test_delete_of_a_connection_that_is_not_the_callers_of_that_type_answers_404
 # ------------------------------------------------------------------ list
 
 
-def test_list_pages_through_every_type_of_the_integration_only() -> None:
+def test_list_answers_zendesks_shape_an_array_per_type_and_meta() -> None:
+    # Given one connection of each type
+    for connection_type in BODIES:
+        created(connection_type)
+
+    # When
+    response = invoke(handler(), load_event("registry_api/connections_list.json"))
+
+    # Then
+    assert response["statusCode"] == 200
+    listed = body(response)
+    assert set(listed) == {"api_key", "basic_auth", "bearer_token", "oauth", "meta"}
+    assert [c["name"] for c in listed["api_key"]] == ["key_conn"]
+    assert [c["name"] for c in listed["basic_auth"]] == ["basic_conn"]
+    assert [c["name"] for c in listed["bearer_token"]] == ["bearer_conn"]
+    assert listed["oauth"] == []
+    assert listed["api_key"][0]["api_key"] == "*****"
+    assert listed["basic_auth"][0]["password"] == "*****"
+    assert listed["bearer_token"][0]["token"] == "*****"
+    assert listed["meta"] == {"has_more": False, "after": None, "before": None}
+
+
+def test_list_of_an_integration_without_connections_answers_empty_arrays() -> None:
+    # When
+    response = invoke(handler(), event("connections_list"))
+
+    # Then
+    assert body(response) == {
+        "api_key": [],
+        "basic_auth": [],
+        "bearer_token": [],
+        "oauth": [],
+        "meta": {"has_more": False, "after": None, "before": None},
+    }
+
+
+def test_list_pages_through_every_type_of_the_integration_only_by_name() -> None:
     # Given five connections of three types, one in another account
     names = ["conn_a", "conn_b", "conn_c", "conn_d", "conn_e"]
-    for name, connection_type in zip(
-        names, ["basic_auth", "bearer_token", "api_key", "basic_auth", "api_key"], strict=True
-    ):
+    types = ["basic_auth", "bearer_token", "api_key", "basic_auth", "api_key"]
+    for name, connection_type in zip(names, types, strict=True):
         created(connection_type, name=name)
     created("basic_auth", account_id=2, name="foreign")
 
@@ -499,11 +651,15 @@ def test_list_pages_through_every_type_of_the_integration_only() -> None:
         if not pages[-1]["meta"]["has_more"]:
             break
 
-    # Then
-    assert [len(p["connections"]) for p in pages] == [2, 2, 1]
-    assert [c["name"] for p in pages for c in p["connections"]] == names
-    assert [c["type"] for c in pages[0]["connections"]] == ["basic_auth", "bearer_token"]
-    assert all(c.get("password", c.get("token", c.get("api_key"))) == "*****" for p in pages for c in p["connections"])
+    # Then page[size] counts connections of every type, and pages follow names
+    def on(page: dict[str, Any]) -> dict[str, list[str]]:
+        return {t: [c["name"] for c in page[t]] for t in ("api_key", "basic_auth", "bearer_token") if page[t]}
+
+    assert [on(p) for p in pages] == [
+        {"basic_auth": ["conn_a"], "bearer_token": ["conn_b"]},
+        {"api_key": ["conn_c"], "basic_auth": ["conn_d"]},
+        {"api_key": ["conn_e"]},
+    ]
     assert pages[-1]["meta"] == {"has_more": False, "after": None, "before": None}
 
 
@@ -658,6 +814,99 @@ def test_an_http_base_url_given_by_the_owner_lets_credentials_go_over_http() -> 
     assert connection.base_url == "http://example.org:8080"
     assert connection.allows("http://example.org:8080/hook") is True
     assert connection.allows("https://example.org/hook") is True
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        (
+            "http://api.example.com/v2",
+            "connection basic_conn sends its credentials over https only; "
+            "to call http, give the connection an http:// base_url",
+        ),
+        (
+            "https://other.example.com/v2",
+            "https://other.example.com/v2 is outside connection basic_conn's allowed domain api.example.com",
+        ),
+        ("ftp://api.example.com/", "ftp://api.example.com/ is not an http(s) URL"),
+        ("/v2/tickets", "/v2/tickets is not an http(s) URL"),
+        ("https://api.example.com:99999/", "https://api.example.com:99999/ is not a valid URL"),
+        ("https://evil.net@api.example.com/", "the URL has credentials (user@host) in it"),
+        ("https://user:pw@api.example.com/", "the URL has credentials (user@host) in it"),
+        ("https://api.example.com/a b", "the URL has a backslash, whitespace or a control character"),
+        ("https://evil.net\\@api.example.com/", "the URL has a backslash"),
+    ],
+)
+def test_a_refused_url_comes_with_the_reason(url: str, reason: str) -> None:
+    # Given
+    created("basic_auth")
+
+    # When
+    refusal = repo().resolve(1, INTEGRATION, "basic_conn").refusal(url)
+
+    # Then
+    assert refusal is not None
+    assert reason in refusal
+    assert "user:pw" not in refusal
+
+
+def test_an_allowed_url_has_no_refusal() -> None:
+    # Given
+    created("basic_auth")
+
+    # Then
+    assert repo().resolve(1, INTEGRATION, "basic_conn").refusal("https://api.example.com/v2") is None
+
+
+def executor(client: OutboundClient, url: str) -> Any:
+    """The flow runner's action executor with one HTTP action through basic_conn."""
+    from flow_runner.executor import ActionExecutor
+
+    tables = get_settings(RegistrySettings)
+    return ActionExecutor(
+        account_id=1,
+        integration=INTEGRATION,
+        execution_id="exec-1",
+        attempt=1,
+        actions={"call": {"method": "GET", "url": url, "connectionName": "basic_conn"}},
+        recorded={},
+        activity=ActivityRepository(tables.activity_table),
+        connections=repo(),
+        configs=ConfigsRepository(tables.config_table),
+        client=client,
+    )
+
+
+def test_a_flow_action_over_http_with_an_https_connection_fails_naming_the_scheme() -> None:
+    # Given an https connection, and a client that must not be called
+    created("basic_auth")
+
+    def no_dns(host: str, port: int) -> list[Any]:
+        raise AssertionError("the request must not be made")
+
+    # When
+    with pytest.raises(ActionError) as failed:
+        executor(OutboundClient(resolver=no_dns), "http://api.example.com/v2").call(
+            "Get", f"zis:{INTEGRATION}:action:call", {}
+        )
+
+    # Then
+    assert "sends its credentials over https only" in failed.value.cause
+    assert "http:// base_url" in failed.value.cause
+    assert "outside" not in failed.value.cause
+
+
+def test_a_flow_action_whose_host_now_resolves_to_a_private_address_is_blocked_when_called() -> None:
+    # Given a connection saved with a DNS name, which now resolves to the metadata service
+    created("basic_auth")
+    client = OutboundClient(resolver=lambda host, port: [ipaddress.ip_address("169.254.169.254")])
+
+    # When
+    with pytest.raises(ActionError) as failed:
+        executor(client, "https://api.example.com/v2").call("Get", f"zis:{INTEGRATION}:action:call", {})
+
+    # Then
+    assert "api.example.com resolves to 169.254.169.254" in failed.value.cause
 
 
 def test_the_openapi_document_describes_the_connection_routes() -> None:

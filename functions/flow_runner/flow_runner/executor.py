@@ -89,10 +89,9 @@ class ActionExecutor:
                     "States.Runtime", f"connection {request.connection_name} does not exist"
                 ) from None
             url = url if url else connection.base_url.rstrip("/") + "/" + (request.path or "").lstrip("/")
-            if not connection.allows(url):
-                raise engine.ActionError(
-                    "States.Runtime", f"{url} is outside connection {request.connection_name}'s allowed domain"
-                )
+            refused = connection.refusal(url)
+            if refused is not None:
+                raise engine.ActionError("States.Runtime", refused)
             headers.update(connection.auth_headers())
         if not url:
             raise engine.ActionError("States.Runtime", f"action {action_name} has no url")

@@ -4,6 +4,12 @@ basic auth, bearer token and API key credentials that a bundle's HTTP actions na
 
 Secrets (password, token, api_key) are sealed before they are stored, answered as
 "*****" everywhere, and never logged; only the flow runner opens them (`resolve`).
+
+Where a connection points is judged on save by the outbound guard the flow runner calls
+through, with the deployment's allow-list (OUTBOUND_ALLOW_CIDRS): an IP address or a
+localhost name that the guard would refuse is a 400 naming the field. A DNS name is not
+resolved on save (the call may come much later, to another answer); the guard resolves
+and checks it on every call.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from hookyard import clock
 from hookyard.api import caller_account_id, describe_validation_error, no_content, page_size
-from hookyard.config import RegistrySettings, get_settings
+from hookyard.config import OutboundSettings, RegistrySettings, get_settings
 from hookyard.dal.connections import ConnectionsRepository, seal_secret
 from hookyard.dal.registry import RegistryRepository
 from hookyard.errors import BadRequest, NotFound
@@ -37,9 +43,11 @@ from hookyard.models.connections import (
     ConnectionResponse,
     ConnectionType,
     base_url_allowed,
+    connection_list,
     connection_response,
-    connection_view,
+    destination_hosts,
 )
+from hookyard.outbound import OutboundClient, OutboundError, parse_networks
 
 logger = Logger(service="registry_api", child=True)
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
@@ -71,12 +79,16 @@ def _registry() -> RegistryRepository:
     return RegistryRepository(get_settings(RegistrySettings).config_table)
 
 
+def _guard() -> OutboundClient:
+    return OutboundClient(allow=parse_networks(get_settings(OutboundSettings).allow_cidrs))
+
+
 @router.post(f"{BASE}/<connection_type>", responses={201: {"description": "Created; the secret is masked"}})
 def create_connection(
     integration: Integration_, connection_type: Type_, body: CreateBody
 ) -> tuple[ConnectionResponse, int]:
     account_id = caller_account_id(router)
-    record = create(_repo(), _registry(), account_id, integration, connection_type, body)
+    record = create(_repo(), _registry(), _guard(), account_id, integration, connection_type, body)
     logger.info(
         "connection created",
         account_id=account_id,
@@ -89,14 +101,13 @@ def create_connection(
 
 @router.get(f"{BASE}/all")
 def list_connections(integration: Integration_, size: Size = None, after: After = None) -> ConnectionList:
-    """Every type, by name."""
+    """Every type, an array per type as ZIS answers. page[size] counts connections of all
+    types together, taken in name order; page[after] goes on after the page's last name."""
     account_id = caller_account_id(router)
     _registry().get_integration(account_id, integration)
     limit = page_size(size, get_settings(RegistrySettings).page_size_max)
     records, cursor = _repo().list(account_id, integration, limit, after)
-    return ConnectionList(
-        connections=[connection_view(r) for r in records], meta=PageMeta(has_more=cursor is not None, after=cursor)
-    )
+    return connection_list(records, PageMeta(has_more=cursor is not None, after=cursor))
 
 
 @router.get(f"{BASE}/<connection_type>/<name>")
@@ -110,7 +121,7 @@ def update_connection(
     integration: Integration_, connection_type: Type_, name: Name_, body: PatchBody
 ) -> ConnectionResponse:
     account_id = caller_account_id(router)
-    record = update(_repo(), account_id, integration, connection_type, name, body)
+    record = update(_repo(), _guard(), account_id, integration, connection_type, name, body)
     logger.info(
         "connection updated", account_id=account_id, integration=integration, connection=name, fields=sorted(body)
     )
@@ -161,7 +172,14 @@ def _parsed[T: BaseModel](model: type[T], body: dict[str, Any]) -> T:
         raise BadRequest("; ".join(problems) or "request body is invalid") from None
 
 
-def _check_base_url(base_url: str | None, allowed_domain: str) -> None:
+def _check_destination(guard: OutboundClient, allowed_domain: str, base_url: str | None) -> None:
+    """400 naming the field for a host the outbound guard refuses without DNS (an IP
+    address or a localhost name), or a base_url outside allowed_domain."""
+    for field, host in destination_hosts(allowed_domain, base_url):
+        try:
+            guard.check_host(host)
+        except OutboundError as exc:
+            raise BadRequest(f"{field}: {exc}") from None
     if not base_url_allowed(base_url, allowed_domain):
         raise BadRequest(f"base_url: its host must satisfy allowed_domain {allowed_domain}")
 
@@ -169,16 +187,18 @@ def _check_base_url(base_url: str | None, allowed_domain: str) -> None:
 def create(
     repo: ConnectionsRepository,
     registry: RegistryRepository,
+    guard: OutboundClient,
     account_id: int,
     integration: str,
     connection_type: str,
     body: dict[str, Any],
 ) -> ConnectionRecord:
-    """A new connection of the integration, its secret sealed; 409 if the name is taken."""
+    """A new connection of the integration, its secret sealed; 409 if the name is taken,
+    400 if it points where the outbound guard would not call."""
     kind = parse_type(connection_type)
     registry.get_integration(account_id, integration)
     given = _parsed(INPUTS[kind], body)
-    _check_base_url(given.base_url, given.allowed_domain)
+    _check_destination(guard, given.allowed_domain, given.base_url)
     now = clock.now()
     secret = str(getattr(given, SECRETS[kind]))
     record = ConnectionRecord(
@@ -211,13 +231,16 @@ def show(
 
 def update(
     repo: ConnectionsRepository,
+    guard: OutboundClient,
     account_id: int,
     integration: str,
     connection_type: str,
     name: str,
     body: dict[str, Any],
 ) -> ConnectionRecord:
-    """Change the fields given; a secret given is sealed anew."""
+    """Change the fields given; a secret given is sealed anew. Where the connection points
+    is judged again only when allowed_domain or base_url is given (a secret can still be
+    rotated after the allow-list changed; the call itself is always checked)."""
     kind = parse_type(connection_type)
     if "name" in body:
         raise BadRequest("name: cannot be changed; create a connection with the new name instead")
@@ -231,7 +254,8 @@ def update(
         return current
     secret = given.pop(SECRETS[kind], None)
     record = current.model_copy(update={**given, "updated_at": clock.now(), "version": current.version + 1})
-    _check_base_url(record.base_url, record.allowed_domain)
+    if given.keys() & {"allowed_domain", "base_url"}:
+        _check_destination(guard, record.allowed_domain, record.base_url)
     if secret is not None:
         record = record.model_copy(update={"secret_sealed": seal_secret(account_id, integration, name, secret)})
     repo.replace(record, expected_version=current.version)

@@ -2,10 +2,10 @@
 flow actions).
 
 - http and https only;
-- the host is resolved here and every resolved address must be public (not private,
-  loopback, link-local (cloud metadata), shared, multicast, reserved or unspecified)
-  unless an allow-list names it; the connection then goes to the checked address, so a
-  second DNS answer cannot swap in another (DNS rebinding);
+- the host is resolved here and every resolved address must be allowed
+  (`address_allowed`, the one rule: public, or named by the deployment's allow-list);
+  the connection then goes to the checked address, so a second DNS answer cannot swap
+  in another (DNS rebinding);
 - redirects are never followed; connect and read timeouts and a total deadline bound
   the call; the response body is read up to a cap.
 """
@@ -89,10 +89,102 @@ def parse_networks(spec: str | Iterable[str]) -> tuple[IpNetwork, ...]:
     return tuple(ipaddress.ip_network(item.strip(), strict=False) for item in items if item.strip())
 
 
+# The address rules are written out rather than taken from ipaddress's `is_global`,
+# whose tables differ between Python 3.12 patch releases and 3.13 (64:ff9b:1::/48 was
+# global before 3.12.4) and which calls fec0::/10, 3fff::/20 and 64:ff9b::/96 global.
+
+# IANA's IPv4 special-purpose registry, multicast and class E: none of it is a receiver.
+_IPV4_BLOCKED = parse_networks(
+    [
+        "0.0.0.0/8",  # "this network"
+        "10.0.0.0/8",  # private
+        "100.64.0.0/10",  # shared address space (carrier-grade NAT)
+        "127.0.0.0/8",  # loopback
+        "169.254.0.0/16",  # link-local, the cloud metadata service (169.254.169.254)
+        "172.16.0.0/12",  # private
+        "192.0.0.0/24",  # IETF protocol assignments
+        "192.0.2.0/24",  # documentation
+        "192.88.99.0/24",  # 6to4 relay anycast (deprecated)
+        "192.168.0.0/16",  # private
+        "198.18.0.0/15",  # benchmarking
+        "198.51.100.0/24",  # documentation
+        "203.0.113.0/24",  # documentation
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved, and the broadcast address
+    ]
+)
+# Only 2000::/3 is global unicast: outside it are loopback, unspecified, unique local
+# (fd00:ec2::254 is the metadata service), link-local, site-local (fec0::/10),
+# multicast, discard, SRv6 and local-use NAT64 (64:ff9b:1::/48, whose layout is the
+# operator's). Inside it, these are not receivers either:
+_IPV6_GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")
+_IPV6_BLOCKED = parse_networks(
+    [
+        "2001::/23",  # IETF protocol assignments: Teredo (2001::/32), benchmarking, ORCHID
+        "2001:db8::/32",  # documentation
+        "3fff::/20",  # documentation
+    ]
+)
+# IPv6 addresses that carry an IPv4 address the packet ends up at.
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # the well-known prefix (RFC 6052)
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # ::a.b.c.d (deprecated, RFC 4291)
+_LOCALHOST = ipaddress.IPv4Address("127.0.0.1"), ipaddress.IPv6Address("::1")
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for: IPv4-mapped (::ffff:a.b.c.d),
+    IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d) or 6to4 (2002:AABB:CCDD::).
+    Teredo is not: its client address is the relay's business, and it is refused."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in _NAT64 or (address in _IPV4_COMPATIBLE and int(address) > 1):  # not :: or ::1
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def is_public(address: IpAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
+    """True for an address on the public internet: an IPv4 address outside the special
+    ranges, or a global unicast IPv6 address; an IPv6 address carrying an IPv4 address is
+    judged by the IPv4 address."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return not any(address in network for network in _IPV4_BLOCKED)
+    embedded = embedded_ipv4(address)
+    if embedded is not None:
+        return is_public(embedded)
+    return address in _IPV6_GLOBAL_UNICAST and not any(address in network for network in _IPV6_BLOCKED)
+
+
+def address_allowed(address: IpAddress, allow: Iterable[IpNetwork] = ()) -> bool:
+    """The one rule for where an outbound call may go: a public address, or one the
+    deployment's allow-list (OUTBOUND_ALLOW_CIDRS) names, itself or the IPv4 address
+    it carries."""
+    embedded = embedded_ipv4(address) if isinstance(address, ipaddress.IPv6Address) else None
+    for network in allow:
+        if address in network or (embedded is not None and embedded in network):
+            return True
+    return is_public(address)
+
+
+def literal_addresses(host: str) -> tuple[IpAddress, ...] | None:
+    """What a host stands for without asking DNS: an IP address itself, a localhost
+    name (localhost, *.localhost: loopback by RFC 6761) loopback; None for a DNS name."""
+    name = host.lower().removesuffix(".").removeprefix("[").removesuffix("]")
+    try:
+        return (ipaddress.ip_address(name),)
+    except ValueError:
+        pass
+    if name in ("localhost", "localhost.localdomain") or name.endswith(".localhost"):
+        return _LOCALHOST
+    return None
+
+
+def _blocked(host: str, address: IpAddress, verb: str) -> BlockedDestination:
+    subject = f"{host} {verb} {address}, a" if str(address) != host else f"{host} is a"
+    return BlockedDestination(
+        f"{subject} private, loopback, link-local or reserved address; outbound calls may only reach public addresses"
+    )
 
 
 @dataclass
@@ -121,7 +213,7 @@ class OutboundClient:
         return Target(parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80), path)
 
     def allowed(self, address: IpAddress) -> bool:
-        return is_public(address) or any(address in network for network in self.allow)
+        return address_allowed(address, self.allow)
 
     def checked_address(self, target: Target) -> IpAddress:
         """The address to connect to; every address the host resolves to must be allowed."""
@@ -130,11 +222,17 @@ class OutboundClient:
             raise ConnectionFailed(f"{target.host} resolves to no address")
         blocked = [a for a in addresses if not self.allowed(a)]
         if blocked:
-            raise BlockedDestination(
-                f"{target.host} resolves to {blocked[0]}, a private, loopback, link-local or reserved "
-                "address; outbound calls may only reach public addresses"
-            )
+            raise _blocked(target.host, blocked[0], "resolves to")
         return addresses[0]
+
+    def check_host(self, host: str) -> None:
+        """Refuse, without DNS, a host that is an address this client may not reach, or a
+        localhost name while no loopback address is allowed (BlockedDestination). A DNS
+        name passes: it is checked when it is called, as DNS answers change."""
+        addresses = literal_addresses(host)
+        if addresses is None or any(self.allowed(a) for a in addresses):
+            return
+        raise _blocked(host, addresses[0], "is")
 
     def check(self, url: str) -> Target:
         target = self.target(url)

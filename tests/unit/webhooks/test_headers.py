@@ -1,4 +1,5 @@
-"""Custom header rules (Zendesk's) and authentication headers."""
+"""Custom header rules (Zendesk's) and authentication headers, built in one place for
+webhooks and ZIS connections."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import base64
 
 import pytest
 
+from hookyard.credentials import auth_headers
 from hookyard.errors import BadRequest
+from hookyard.models.connections import ConnectionType, ResolvedConnection
 from hookyard.webhooks.headers import (
     FORBIDDEN_NAMES,
     FORBIDDEN_PREFIXES,
@@ -215,3 +218,48 @@ def test_the_authentication_header_name_is_what_its_headers_set(
 ) -> None:
     assert authentication_header_name(auth_type, data) == expected
     assert list(authentication_headers(auth_type, data)) == [expected]
+
+
+# ------------------------------------------------------------------ one builder
+
+
+def test_the_builder_makes_each_types_header_from_the_secret() -> None:
+    # When
+    basic = auth_headers("basic_auth", "s3cr3t", username="me@example.com/token")
+    bearer = auth_headers("bearer_token", "abc.def")
+    api_key = auth_headers("api_key", "k-123", header_name="X-Api-Key")
+
+    # Then
+    assert basic == {"Authorization": "Basic " + base64.b64encode(b"me@example.com/token:s3cr3t").decode()}
+    assert bearer == {"Authorization": "Bearer abc.def"}
+    assert api_key == {"X-Api-Key": "k-123"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields"),
+    [("basic_auth", {}), ("api_key", {}), ("oauth", {})],
+)
+def test_the_builder_refuses_an_unknown_type_or_a_missing_name(kind: str, fields: dict[str, str]) -> None:
+    with pytest.raises(ValueError, match=kind):
+        auth_headers(kind, "secret", **fields)
+
+
+@pytest.mark.parametrize(
+    ("kind", "data", "connection"),
+    [
+        ("basic_auth", {"username": "api-user", "password": " pass word "}, {"username": "api-user"}),
+        ("bearer_token", {"token": "t0ken"}, {}),
+        ("api_key", {"name": "X-Api-Key", "value": "k-123"}, {"header_name": "X-Api-Key"}),
+    ],
+)
+def test_a_webhook_and_a_connection_with_the_same_credentials_send_the_same_headers(
+    kind: str, data: dict[str, str], connection: dict[str, str]
+) -> None:
+    # Given the same credentials as a webhook's authentication and as a ZIS connection
+    secret = data.get("password") or data.get("token") or data["value"]
+    resolved = ResolvedConnection(
+        name="conn", type=ConnectionType(kind), allowed_domain="example.com", base_url="", secret=secret, **connection
+    )
+
+    # Then
+    assert resolved.auth_headers() == authentication_headers(kind, data)

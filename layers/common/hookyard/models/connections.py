@@ -8,25 +8,29 @@ runner gets (the secret open, for one request's headers).
 Names are 3-64 characters of `A-Z a-z 0-9 _ -`: they sit in URL paths and in a bundle's
 `connectionName`, so they need no encoding anywhere.
 
-`allowed_domain` is a host name (`api.example.com`) or a wildcard (`*.example.com`, any
-subdomain at any depth, not the apex). `base_url` is Hookyard's addition: the URL an
-action's `path` is resolved against; by default `https://<allowed_domain>`.
+`allowed_domain` is a host name (`api.example.com`), an IP address (`203.0.113.7`,
+`2001:db8::7` or `[2001:db8::7]`, kept without brackets) or a wildcard (`*.example.com`,
+any subdomain at any depth, not the apex). A host name's last label starts with a letter,
+as every top-level domain does, so `127.1`, `2130706433` and `0x7f000001` (spellings of
+127.0.0.1 that resolvers accept) are refused. `base_url` is Hookyard's addition: the URL
+an action's `path` is resolved against; by default `https://<allowed_domain>`.
+`destination_hosts` names the hosts the registry API checks against the outbound guard.
 """
 
 from __future__ import annotations
 
-import base64
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from ipaddress import ip_address
-from typing import Annotated, Literal
+from ipaddress import IPv6Address, ip_address
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from hookyard import credentials
 from hookyard.models.common import PageMeta, Request, Timestamp
 
 MASK = "*****"
@@ -57,32 +61,50 @@ def _invalid(message: str) -> PydanticCustomError:
     return PydanticCustomError("value_error", message)
 
 
-def _is_ip(host: str) -> bool:
+def _ip_literal(host: str) -> str | None:
+    """The IP address `host` spells (an IPv6 one with or without brackets), in its
+    canonical form; None for anything else, an IPv6 zone (`fe80::1%eth0`) included."""
+    text = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     try:
-        ip_address(host)
+        address = ip_address(text)
     except ValueError:
-        return False
-    return True
+        return None
+    if isinstance(address, IPv6Address) and address.scope_id is not None:
+        return None
+    return str(address)
 
 
 def _allowed_domain(value: str) -> str:
     domain = _normalized_host(value)
+    address = _ip_literal(domain)
+    if address is not None:
+        return address
     wildcard = domain.startswith("*.")
     host = domain.removeprefix("*.")
     labels = host.split(".")
-    if not all(_LABEL.match(label) for label in labels) or len(host) > 253:
-        raise _invalid("must be a host name such as api.example.com, or *.example.com for any subdomain")
-    if wildcard and (len(labels) < 2 or _is_ip(host)):
+    if not all(_LABEL.match(label) for label in labels) or len(host) > 253 or not labels[-1][0].isalpha():
+        raise _invalid("must be a host name such as api.example.com, an IP address, or *.example.com for any subdomain")
+    if wildcard and len(labels) < 2:
         raise _invalid("a wildcard must cover a domain of at least two labels, such as *.example.com")
     return domain
 
 
 def host_matches(host: str, allowed_domain: str) -> bool:
-    """True if `host` is `allowed_domain`, or a subdomain of it when that is `*.<domain>`."""
+    """True if `host` is `allowed_domain` (IP addresses compared as addresses), or a
+    subdomain of it when that is `*.<domain>`."""
     host = _normalized_host(host)
     if allowed_domain.startswith("*."):
         return host.endswith(allowed_domain[1:]) and len(host) > len(allowed_domain) - 1
-    return host == allowed_domain
+    return (_ip_literal(host) or host) == allowed_domain
+
+
+def destination_hosts(allowed_domain: str, base_url: str | None) -> list[tuple[str, str]]:
+    """(field, host) for each host a connection names: the allowed domain (a wildcard's
+    parent) and the base URL's host, for checking against the outbound guard on save."""
+    hosts = [("allowed_domain", allowed_domain.removeprefix("*."))]
+    if base_url is not None:
+        hosts.append(("base_url", urlsplit(base_url).hostname or ""))
+    return hosts
 
 
 def _base_url(value: str) -> str:
@@ -220,7 +242,10 @@ class ConnectionRecord(BaseModel):
         """The given base URL, else https://<allowed_domain> (none for a wildcard domain)."""
         if self.base_url is not None:
             return self.base_url
-        return None if self.allowed_domain.startswith("*.") else f"https://{self.allowed_domain}"
+        if self.allowed_domain.startswith("*."):
+            return None
+        host = f"[{self.allowed_domain}]" if ":" in self.allowed_domain else self.allowed_domain
+        return f"https://{host}"
 
 
 # ------------------------------------------------------------------ responses
@@ -254,9 +279,6 @@ class ApiKeyConnection(_ConnectionView):
     api_key: str = Field(default=MASK, description="Always masked")
 
 
-Connection = Annotated[BasicAuthConnection | BearerTokenConnection | ApiKeyConnection, Field(discriminator="type")]
-
-
 class BasicAuthResponse(BaseModel):
     basic_auth: BasicAuthConnection
 
@@ -273,8 +295,28 @@ ConnectionResponse = BasicAuthResponse | BearerTokenResponse | ApiKeyResponse
 
 
 class ConnectionList(BaseModel):
-    connections: list[Connection]
+    """ZIS's Show Connections: an array per type and the page's `meta`. A page holds up to
+    page[size] connections of all types together, in name order; page[after] goes on
+    after the last name of the page before."""
+
+    api_key: list[ApiKeyConnection]
+    basic_auth: list[BasicAuthConnection]
+    bearer_token: list[BearerTokenConnection]
+    oauth: list[dict[str, Any]] = Field(
+        default_factory=list, description="OAuth connections are not implemented: always empty"
+    )
     meta: PageMeta
+
+
+def connection_list(records: list[ConnectionRecord], meta: PageMeta) -> ConnectionList:
+    """One page of connections, split into ZIS's arrays per type (each in name order)."""
+    views = [connection_view(r) for r in records]
+    return ConnectionList(
+        api_key=[v for v in views if isinstance(v, ApiKeyConnection)],
+        basic_auth=[v for v in views if isinstance(v, BasicAuthConnection)],
+        bearer_token=[v for v in views if isinstance(v, BearerTokenConnection)],
+        meta=meta,
+    )
 
 
 def connection_view(record: ConnectionRecord) -> BasicAuthConnection | BearerTokenConnection | ApiKeyConnection:
@@ -321,26 +363,35 @@ class ResolvedConnection:
 
     def auth_headers(self) -> dict[str, str]:
         """The headers that authenticate a request with this connection."""
-        if self.type is ConnectionType.BASIC_AUTH:
-            pair = f"{self.username}:{self.secret}".encode()
-            return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
-        if self.type is ConnectionType.BEARER_TOKEN:
-            return {"Authorization": f"Bearer {self.secret}"}
-        return {str(self.header_name): self.secret}
+        return credentials.auth_headers(self.type, self.secret, username=self.username, header_name=self.header_name)
 
     def allows(self, url: str) -> bool:
-        """True if this connection's credentials may be sent to `url`: its host matches
-        allowed_domain, it carries no credentials of its own, and it is https (or http
-        when the owner chose an http base_url)."""
+        """True if this connection's credentials may be sent to `url` (see `refusal`)."""
+        return self.refusal(url) is None
+
+    def refusal(self, url: str) -> str | None:
+        """Why this connection's credentials may not be sent to `url`, or None if they may:
+        its host must match allowed_domain, it may carry no credentials of its own, and it
+        must be https (or http when the owner gave an http:// base_url)."""
+        # Userinfo, backslashes and whitespace are where parsers disagree about the host.
+        # Neither answer repeats the URL: it may hold a password or a control character.
+        if "\\" in url or any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+            return "the URL has a backslash, whitespace or a control character in it, which parsers read differently"
         try:
             parts = urlsplit(url)
             parts.port  # noqa: B018 - an invalid port raises
         except ValueError:
-            return False
-        schemes = ("https", "http") if self.insecure_http else ("https",)
-        if parts.scheme not in schemes or not parts.hostname:
-            return False
-        # Userinfo and backslashes are where parsers disagree about the host; refuse both.
-        if "@" in parts.netloc or "\\" in url or any(c.isspace() or ord(c) < 0x20 for c in url):
-            return False
-        return host_matches(parts.hostname, self.allowed_domain)
+            return f"{url} is not a valid URL"
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            hint = f" (connection {self.name} has no base_url: give the action a full url)" if not self.base_url else ""
+            return f"{url} is not an http(s) URL{hint}"
+        if "@" in parts.netloc:
+            return f"the URL has credentials (user@host) in it; connection {self.name} supplies its own"
+        if not host_matches(parts.hostname, self.allowed_domain):
+            return f"{url} is outside connection {self.name}'s allowed domain {self.allowed_domain}"
+        if parts.scheme == "http" and not self.insecure_http:
+            return (
+                f"{url} is http, and connection {self.name} sends its credentials over https only; "
+                "to call http, give the connection an http:// base_url"
+            )
+        return None

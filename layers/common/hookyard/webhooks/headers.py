@@ -16,20 +16,21 @@ Custom headers (`validate_custom_headers`), as Zendesk documents them:
 Every violation is a hookyard.errors.BadRequest whose detail names the field, the
 header and the rule.
 
-Authentication (`authentication_headers`), by type: basic_auth -> `Authorization:
-Basic base64(username:password)`, bearer_token -> `Authorization: Bearer <token>`,
-api_key -> `<name>: <value>`. Only `add_position` "header" exists (as in Zendesk).
-The values are credentials: never log them.
+Authentication (`authentication_headers`): a webhook's credentials checked, then built
+by `hookyard.credentials.auth_headers`, the builder ZIS connections use too: basic_auth
+-> `Authorization: Basic base64(username:password)`, bearer_token -> `Authorization:
+Bearer <token>`, api_key -> `<name>: <value>`. Only `add_position` "header" exists (as in
+Zendesk). The values are credentials: never log them.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
+from hookyard import credentials
 from hookyard.errors import BadRequest
 from hookyard.models.webhooks import AuthType
 
@@ -70,7 +71,7 @@ FORBIDDEN_NAMES = frozenset(
 FORBIDDEN_PREFIXES = ("access-control", "x-amzn", "x-apigw", "x-datadog", "x-envoy", "x-forwarded", "x-zendesk")
 HOOKYARD_HEADERS = frozenset({"webhook-id", "webhook-timestamp", "webhook-signature"})
 
-AUTHORIZATION = "Authorization"
+AUTHORIZATION = credentials.AUTHORIZATION
 HEADER_POSITION = "header"
 
 _NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$")
@@ -176,16 +177,15 @@ def authentication_headers(
             raise BadRequest(f'{field}.data.username: may not contain ":" (basic authentication cannot carry it)')
         _printable(password, f"{field}.data.password")
         _printable(username, f"{field}.data.username")
-        token = base64.b64encode(f"{username}:{password}".encode()).decode()
-        return {AUTHORIZATION: f"Basic {token}"}
+        return credentials.auth_headers(kind, password, username=username)
     if kind is AuthType.BEARER_TOKEN:
         (token,) = _required(data, field, "token")
         _printable(token, f"{field}.data.token")
-        return {AUTHORIZATION: f"Bearer {token}"}
+        return credentials.auth_headers(kind, token)
     name, value = _required(data, field, "name", "value")
     validate_header_name(name, field=f"{field}.data.name")
     _printable(value, f"{field}.data.value")
-    return {name: value}
+    return credentials.auth_headers(kind, value, header_name=name)
 
 
 def _required(data: Mapping[str, str], field: str, *names: str) -> list[str]:
