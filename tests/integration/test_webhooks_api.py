@@ -287,6 +287,42 @@ def test_create_without_a_body_answers_400() -> None:
     assert response["statusCode"] == 400
 
 
+@pytest.mark.parametrize(
+    "read_only",
+    [
+        {"id": None},
+        {"id": "01JWEBHOOK000000000000000A"},
+        {
+            "created_at": "2021-03-25T05:09:27Z",
+            "created_by": "-1",
+            "updated_at": "2021-03-25T05:09:27Z",
+            "updated_by": "-1",
+        },
+        {"status_reason": None},
+        {"signing_secret": {"algorithm": "SHA256", "secret": None}},
+        {"signing_secret": None},
+    ],
+)
+def test_create_accepts_and_ignores_the_read_only_fields_zendesk_returns(read_only: dict[str, Any]) -> None:
+    # A client that sends back a webhook it read (zenpy's Webhook object, Zendesk's own
+    # examples) includes fields only the server sets.
+    response = call("create", {"webhook": {**definition(), **read_only}})
+
+    assert response["statusCode"] == 201, response
+    created = body(response)["webhook"]
+    assert created["id"] != "01JWEBHOOK000000000000000A"
+    assert created["created_by"] == created["updated_by"] == "01JSAMPLE0000000000000000A"
+    assert created["created_at"] != "2021-03-25T05:09:27Z"
+
+
+def test_create_with_a_signing_secret_answers_400_saying_it_is_generated() -> None:
+    response = call("create", {"webhook": {**definition(), "signing_secret": {"secret": "mine-mine-mine"}}})
+
+    assert response["statusCode"] == 400
+    assert "signing_secret" in error_detail(response)
+    assert "mine-mine-mine" not in response["body"]
+
+
 # ------------------------------------------------------------------ validation
 
 
