@@ -685,6 +685,30 @@ def test_patch_with_an_invalid_result_answers_400_naming_the_field() -> None:
     assert "webhook.status" in error_detail(response)
 
 
+def test_patch_naming_the_webhooks_own_id_answers_204_as_zenpy_sends_it() -> None:
+    created = create()
+
+    # zenpy's WebhooksApi.patch(webhook) sends the id with the changed fields.
+    response = call("patch", {"webhook": {"id": created["id"], "name": "renamed"}}, webhook_id=created["id"])
+
+    assert response["statusCode"] == 204, response
+    assert show(created["id"])["name"] == "renamed"
+
+
+@pytest.mark.parametrize("name", ["replace", "patch"])
+def test_an_update_naming_another_webhooks_id_answers_400(name: str) -> None:
+    created = create()
+    other = create(name="Other")
+    change = definition(id=other["id"]) if name == "replace" else {"id": other["id"], "name": "renamed"}
+
+    response = call(name, {"webhook": change}, webhook_id=created["id"])
+
+    assert response["statusCode"] == 400
+    assert "webhook.id" in error_detail(response)
+    assert show(created["id"])["name"] == created["name"]
+    assert show(other["id"])["name"] == "Other"
+
+
 @pytest.mark.parametrize("name", ["replace", "patch"])
 def test_changing_an_event_webhook_to_triggers_answers_400_saying_why(name: str) -> None:
     created = create()

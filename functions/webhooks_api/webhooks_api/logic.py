@@ -201,6 +201,7 @@ def replace(svc: Services, account_id: int, actor: str, webhook_id: str, definit
     """Full replace (PUT). Omitted optional fields are removed, except `external_source`
     (fixed at creation) and credentials given without `data` (kept, same type only)."""
     current = svc.webhooks.get(account_id, webhook_id)
+    _check_own_id(definition, webhook_id)
     return _update(svc, current, actor, _validated(svc, definition, current))
 
 
@@ -212,7 +213,15 @@ def patch(svc: Services, account_id: int, actor: str, webhook_id: str, changes: 
         definition = WebhookInput.model_validate(merged)
     except ValidationError as exc:
         raise bad_request("webhook", exc) from None
+    _check_own_id(definition, webhook_id)
     return _update(svc, current, actor, _validated(svc, definition, current))
+
+
+def _check_own_id(definition: WebhookInput, webhook_id: str) -> None:
+    """`id` is read-only, but an update naming another webhook is a mistake worth saying
+    (zenpy sends the webhook's own id with every update)."""
+    if definition.id is not None and str(definition.id) != webhook_id:
+        raise BadRequest(f"webhook.id: names another webhook; give this webhook's id ({webhook_id}) or leave it out")
 
 
 def delete(svc: Services, account_id: int, webhook_id: str) -> None:
