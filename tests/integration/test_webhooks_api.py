@@ -709,6 +709,36 @@ def test_an_update_naming_another_webhooks_id_answers_400(name: str) -> None:
     assert show(other["id"])["name"] == "Other"
 
 
+def test_put_without_subscriptions_keeps_them_and_the_rule() -> None:
+    created = create(subscriptions=["zen:event-type:ticket.created", "slack:event-type:ticket.NewReply"])
+    pattern_before = rule(created["id"])["EventPattern"]  # type: ignore[index]
+
+    response = call("replace", {"webhook": definition(name="Renamed", subscriptions=None)}, webhook_id=created["id"])
+
+    assert response["statusCode"] == 204, response
+    shown = show(created["id"])
+    assert shown["name"] == "Renamed"
+    assert shown["subscriptions"] == created["subscriptions"]
+    assert rule(created["id"])["EventPattern"] == pattern_before  # type: ignore[index]
+
+
+def test_create_without_subscriptions_answers_400_naming_them() -> None:
+    response = call("create", {"webhook": definition(subscriptions=None)})
+
+    assert response["statusCode"] == 400
+    assert "subscriptions" in error_detail(response)
+
+
+def test_put_without_hookyards_own_fields_keeps_them() -> None:
+    # A Zendesk client knows nothing of retry_policy (nor of verification, below): a PUT
+    # it sends must not reset them.
+    created = create(retry_policy="extended")
+
+    call("replace", {"webhook": definition(name="Renamed")}, webhook_id=created["id"])
+
+    assert show(created["id"])["retry_policy"] == "extended"
+
+
 @pytest.mark.parametrize("name", ["replace", "patch"])
 def test_changing_an_event_webhook_to_triggers_answers_400_saying_why(name: str) -> None:
     created = create()
@@ -1116,6 +1146,64 @@ def test_a_new_endpoint_of_a_verified_webhook_is_verified_again(receiver: Receiv
     assert shown["status"] == "inactive"
     assert shown["verification"]["status"] == "failed"
     assert rule(created["id"]) is None
+
+
+def test_put_without_verification_keeps_it_and_enabled_false_switches_it_off(receiver: Receiver) -> None:
+    receiver.echo_challenge = True
+    created = create(endpoint=f"{receiver.url}/hook", verification={"enabled": True})
+
+    kept = call("replace", {"webhook": definition(endpoint=f"{receiver.url}/hook")}, webhook_id=created["id"])
+    shown = show(created["id"])
+    off = call(
+        "replace",
+        {"webhook": definition(endpoint=f"{receiver.url}/hook", verification={"enabled": False})},
+        webhook_id=created["id"],
+    )
+
+    assert kept["statusCode"] == off["statusCode"] == 204
+    assert shown["verification"]["enabled"] is True
+    assert shown["verification"]["status"] == "verified"
+    assert shown["status"] == "active"
+    assert show(created["id"])["verification"] is None
+    assert len(receiver.requests) == 1  # the endpoint did not change: no new handshake
+
+
+def test_patch_with_verification_null_switches_it_off(receiver: Receiver) -> None:
+    receiver.echo_challenge = True
+    created = create(endpoint=f"{receiver.url}/hook", verification={"enabled": True})
+
+    response = call("patch", {"webhook": {"verification": None}}, webhook_id=created["id"])
+
+    assert response["statusCode"] == 204
+    assert show(created["id"])["verification"] is None
+
+
+def test_the_verification_handshake_carries_the_webhooks_authentication(receiver: Receiver) -> None:
+    receiver.echo_challenge = True
+
+    created = create(
+        endpoint=f"{receiver.url}/hook",
+        verification={"enabled": True},
+        authentication={"type": "bearer_token", "data": {"token": TOKEN}},
+    )
+
+    assert created["verification"]["status"] == "verified"
+    (sent,) = receiver.requests
+    assert sent["headers"]["Authorization"] == f"Bearer {TOKEN}"
+
+
+def test_the_verification_handshake_carries_the_webhooks_custom_headers(receiver: Receiver) -> None:
+    receiver.body = b"no challenge here"
+    created = create(endpoint=f"{receiver.url}/hook", verification={"enabled": True})
+    # Stored directly: the API refuses custom headers over http, and the receiver is http.
+    stored = repo().get(1, created["id"])
+    repo().replace(stored.model_copy(update={"custom_headers": {"X-Team": "support"}}))
+    receiver.echo_challenge = True
+
+    verified = call("verify", webhook_id=created["id"])
+
+    assert body(verified)["webhook"]["verification"]["status"] == "verified"
+    assert receiver.requests[-1]["headers"]["X-Team"] == "support"
 
 
 def test_verify_on_a_webhook_without_verification_answers_400() -> None:

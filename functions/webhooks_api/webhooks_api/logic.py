@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -99,7 +100,7 @@ def create(svc: Services, account_id: int, actor: str, definition: WebhookInput)
         http_method=definition.http_method,
         request_format=definition.request_format,
         status=WebhookStatus.INACTIVE if verification else definition.status,
-        subscriptions=definition.subscriptions,
+        subscriptions=_subscriptions(definition),
         custom_headers=definition.custom_headers or {},
         authentication=_authentication(account_id, webhook_id, definition.authentication, None),
         signing_secret_sealed=seal_signing_secret(account_id, webhook_id, signing.new_signing_secret()),
@@ -198,11 +199,12 @@ def list_page(
 
 
 def replace(svc: Services, account_id: int, actor: str, webhook_id: str, definition: WebhookInput) -> WebhookRecord:
-    """Full replace (PUT). Omitted optional fields are removed, except `external_source`
-    (fixed at creation) and credentials given without `data` (kept, same type only)."""
+    """Full replace (PUT). Omitted optional fields are removed, except `subscriptions`,
+    `verification` and `retry_policy` (kept), `external_source` (fixed at creation) and
+    credentials given without `data` (kept, same type only)."""
     current = svc.webhooks.get(account_id, webhook_id)
     _check_own_id(definition, webhook_id)
-    return _update(svc, current, actor, _validated(svc, definition, current))
+    return _update(svc, current, actor, _validated(svc, _with_kept_fields(definition, current), current))
 
 
 def patch(svc: Services, account_id: int, actor: str, webhook_id: str, changes: dict[str, Any]) -> WebhookRecord:
@@ -215,6 +217,21 @@ def patch(svc: Services, account_id: int, actor: str, webhook_id: str, changes: 
         raise bad_request("webhook", exc) from None
     _check_own_id(definition, webhook_id)
     return _update(svc, current, actor, _validated(svc, definition, current))
+
+
+def _with_kept_fields(definition: WebhookInput, current: WebhookRecord) -> WebhookInput:
+    """The PUT definition with the stored values of the fields a Zendesk client leaves
+    out: Zendesk keeps the subscriptions, and Zendesk clients know nothing of Hookyard's
+    verification and retry_policy (leaving those out must not switch verification off)."""
+    given = definition.model_fields_set
+    kept: dict[str, Any] = {}
+    if "subscriptions" not in given:
+        kept["subscriptions"] = list(current.subscriptions)
+    if "verification" not in given and current.verification is not None:
+        kept["verification"] = VerificationInput(enabled=current.verification.enabled)
+    if "retry_policy" not in given:
+        kept["retry_policy"] = current.retry_policy
+    return definition.model_copy(update=kept)
 
 
 def _check_own_id(definition: WebhookInput, webhook_id: str) -> None:
@@ -237,7 +254,7 @@ def delete(svc: Services, account_id: int, webhook_id: str) -> None:
 
 
 def _update(svc: Services, current: WebhookRecord, actor: str, definition: WebhookInput) -> WebhookRecord:
-    if connection_method(definition.subscriptions) is not current.connection:
+    if connection_method(_subscriptions(definition)) is not current.connection:
         raise BadRequest(_connection_change(current.connection))
     given_source = definition.external_source.model_dump() if definition.external_source else None
     if given_source is not None and given_source != current.external_source:
@@ -260,7 +277,7 @@ def _update(svc: Services, current: WebhookRecord, actor: str, definition: Webho
             "request_format": definition.request_format,
             "status": WebhookStatus.INACTIVE if needs_handshake else definition.status,
             "status_reason": None,
-            "subscriptions": definition.subscriptions,
+            "subscriptions": _subscriptions(definition),
             "custom_headers": definition.custom_headers or {},
             "authentication": _authentication(
                 current.account_id, current.id, definition.authentication, current.authentication
@@ -333,7 +350,10 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 def _validated(svc: Services, definition: WebhookInput, current: WebhookRecord | None = None) -> WebhookInput:
-    """The definition with its rules checked (the shape was checked by the model)."""
+    """The definition with its rules checked (the shape was checked by the model), its
+    subscriptions set."""
+    if definition.subscriptions is None:
+        raise BadRequest("subscriptions: is required when a webhook is created")
     subscriptions = list(dict.fromkeys(definition.subscriptions))  # duplicates are dropped, order kept
     if TRIGGER_SUBSCRIPTION in subscriptions:
         if len(subscriptions) > 1:
@@ -361,6 +381,12 @@ def _validated(svc: Services, definition: WebhookInput, current: WebhookRecord |
         current.authentication if current else None,
     )
     return definition.model_copy(update={"subscriptions": subscriptions})
+
+
+def _subscriptions(definition: WebhookInput) -> list[str]:
+    """The subscriptions of a definition `_validated` returned (it always sets them)."""
+    assert definition.subscriptions is not None
+    return definition.subscriptions
 
 
 def check_endpoint(outbound: OutboundClient, endpoint: str, field: str = "endpoint") -> None:
@@ -492,7 +518,9 @@ def _verify_and_save(svc: Services, record: WebhookRecord) -> WebhookRecord:
     it is inactive with the reason. Saves the outcome, then syncs the rule."""
     assert record.verification is not None
     token = svc.webhooks.verify_token(record) or secrets.token_urlsafe(24)
-    error = handshake(svc.outbound, record.endpoint, token)
+    # As its deliveries will be: an endpoint behind authentication sees the same headers.
+    headers = {**record.custom_headers, **svc.webhooks.auth_headers(record)}
+    error = handshake(svc.outbound, record.endpoint, token, headers)
     now = clock.now()
     if error is None:
         verification = record.verification.model_copy(
@@ -510,14 +538,18 @@ def _verify_and_save(svc: Services, record: WebhookRecord) -> WebhookRecord:
     return updated
 
 
-def handshake(outbound: OutboundClient, endpoint: str, verify_token: str) -> str | None:
-    """None if the endpoint answered the challenge, else why not."""
+def handshake(
+    outbound: OutboundClient, endpoint: str, verify_token: str, headers: Mapping[str, str] | None = None
+) -> str | None:
+    """None if the endpoint answered the challenge, else why not. `headers` (the webhook's
+    custom and authentication headers) go with the GET."""
     challenge = secrets.token_urlsafe(24)
     parts = urlsplit(endpoint)
     query = [*parse_qsl(parts.query, keep_blank_values=True), ("verifyToken", verify_token), ("challenge", challenge)]
     url = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+    send = {"Accept": "*/*", **(headers or {})}
     try:
-        response = outbound.request("GET", url, headers={"Accept": "*/*"}, timeout=VERIFY_TIMEOUT_SECONDS)
+        response = outbound.request("GET", url, headers=send, timeout=VERIFY_TIMEOUT_SECONDS)
     except OutboundError as exc:
         return f"{exc.kind}: {exc}"
     if not response.ok:

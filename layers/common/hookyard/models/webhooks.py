@@ -140,7 +140,7 @@ class ExternalSourceInput(Request):
 # A field only the server sets, as a client may send it back after reading the webhook
 # (zenpy's Webhook object does): accepted, and ignored. Naming each such field keeps
 # every other unknown field a 400.
-ReadOnly = Annotated[str | int | None, Field(default=None, description="Read-only: ignored")]
+ReadOnly = Annotated[str | int | None, Field(description="Read-only: ignored")]
 
 
 class VerificationInput(Request):
@@ -154,17 +154,17 @@ class VerificationInput(Request):
         "Write-only. Omitted: a random token per handshake.",
     )
     # What the webhook shows besides `enabled` (read-only: ignored).
-    status: ReadOnly
-    verified_at: ReadOnly
-    checked_at: ReadOnly
-    error: ReadOnly
+    status: ReadOnly = None
+    verified_at: ReadOnly = None
+    checked_at: ReadOnly = None
+    error: ReadOnly = None
 
 
 class SigningSecretInput(Request):
     """The signing secret as Zendesk shows it, sent back: accepted without a secret (the
     secret is generated, never chosen by a client)."""
 
-    algorithm: ReadOnly
+    algorithm: ReadOnly = None
     secret: str | None = Field(default=None, description="Must be empty: the secret is generated")
 
     @field_validator("secret")
@@ -184,28 +184,32 @@ class WebhookInput(Request):
     Zendesk shows but only the server sets are accepted and ignored; `id`, on PUT and
     PATCH, must be the webhook's own."""
 
-    id: ReadOnly
+    id: ReadOnly = None
     name: Name
     description: Description | None = None
     endpoint: Endpoint
     http_method: HttpMethod
     request_format: RequestFormat
     status: WebhookStatus
-    subscriptions: Annotated[list[Subscription], Field(min_length=1, max_length=MAX_SUBSCRIPTIONS)]
+    subscriptions: Annotated[list[Subscription], Field(min_length=1, max_length=MAX_SUBSCRIPTIONS)] | None = Field(
+        default=None, description="Required when the webhook is created; left out of a PUT: kept"
+    )
     authentication: AuthenticationInput | None = None
     custom_headers: dict[str, str] | None = None
     external_source: ExternalSourceInput | None = None
-    verification: VerificationInput | None = None
+    verification: VerificationInput | None = Field(
+        default=None, description='Left out of a PUT: kept; {"enabled": false} switches it off'
+    )
     retry_policy: RetryPolicyName = Field(
         default="zendesk",
         description="zendesk: Zendesk's published retries (default); extended: retry any failure for about "
-        "28 hours (Svix's schedule). Hookyard's addition.",
+        "28 hours (Svix's schedule). Hookyard's addition. Left out of a PUT: kept.",
     )
-    created_at: ReadOnly
-    created_by: ReadOnly
-    updated_at: ReadOnly
-    updated_by: ReadOnly
-    status_reason: ReadOnly
+    created_at: ReadOnly = None
+    created_by: ReadOnly = None
+    updated_at: ReadOnly = None
+    updated_by: ReadOnly = None
+    status_reason: ReadOnly = None
     signing_secret: SigningSecretInput | None = None
 
 
