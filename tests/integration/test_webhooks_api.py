@@ -959,7 +959,7 @@ def test_testing_an_existing_webhook_sends_a_signed_authenticated_request(receiv
     assert response["statusCode"] == 200, response
     answer = body(response)["response"]
     assert answer["status"] == 200
-    assert answer["body"] == '{"ok": true}'
+    assert answer["payload"] == '{"ok": true}'
     assert {"key": "x-receiver", "value": "yes"} in answer["headers"]
     assert answer["error"] is None
     assert TOKEN not in response["body"]
@@ -983,11 +983,95 @@ def test_testing_a_definition_signs_with_zendesks_static_test_secret(receiver: R
 
     assert response["statusCode"] == 200, response
     assert body(response)["response"]["status"] == 503
-    assert body(response)["response"]["body"] == "busy"
+    assert body(response)["response"]["payload"] == "busy"
     (sent,) = receiver.requests
     assert sent["method"] == "PATCH"
     assert _verify_signature(signing.TEST_SIGNING_SECRET, sent)
     assert signing.TEST_SIGNING_SECRET == "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="
+
+
+def request_of(name: str) -> dict[str, Any]:
+    """The `request` object an events/ file sends."""
+    return json.loads(load_event(f"webhooks_api/{name}.json")["body"])["request"]  # type: ignore[no-any-return]
+
+
+def test_testing_zendesks_documented_request_sends_it_and_answers_in_zendesks_shape(receiver: Receiver) -> None:
+    given = request_of("test_request")
+    given["endpoint"] = f"{receiver.url}/status/200"
+    del given["headers"]  # custom headers need https, and the receiver is http
+
+    response = call("test", {"request": given})
+
+    assert response["statusCode"] == 200, response
+    answer = body(response)["response"]
+    assert answer["status"] == 200
+    assert answer["payload"] == '{"ok": true}'
+    assert {"key": "x-receiver", "value": "yes"} in answer["headers"]
+    (sent,) = receiver.requests
+    assert sent["method"] == "POST"
+    assert sent["path"] == "/status/200?foo=bar"
+    assert sent["body"] == b'{"name":"test webhook"}'
+    assert sent["headers"]["Content-Type"] == "application/json"
+    assert _verify_signature(signing.TEST_SIGNING_SECRET, sent)
+
+
+def test_testing_an_existing_webhook_at_another_endpoint_sends_it_there_with_the_webhooks_secret(
+    receiver: Receiver,
+) -> None:
+    created = create(endpoint=f"{receiver.url}/one", authentication={"type": "bearer_token", "data": {"token": TOKEN}})
+    secret = body(call("show_signing_secret", webhook_id=created["id"]))["signing_secret"]["secret"]
+
+    response = call(
+        "test",
+        {"request": {"endpoint": f"{receiver.url}/two", "queryParams": [{"key": "a", "value": "1"}]}},
+        query={"webhook_id": created["id"]},
+    )
+
+    assert response["statusCode"] == 200, response
+    (sent,) = receiver.requests
+    assert sent["path"] == "/two?a=1"
+    assert sent["headers"]["Authorization"] == f"Bearer {TOKEN}"
+    assert _verify_signature(secret, sent)
+    assert show(created["id"])["endpoint"] == f"{receiver.url}/one"
+
+
+@pytest.mark.parametrize("existing", [True, False])
+def test_a_test_requests_endpoint_is_checked_like_a_webhooks(existing: bool) -> None:
+    query = {"webhook_id": create()["id"]} if existing else None
+
+    response = call("test", {"request": {"endpoint": "http://10.0.0.5/hooks"}}, query=query)
+
+    assert response["statusCode"] == 400
+    assert "request.endpoint" in error_detail(response)
+    assert "private" in error_detail(response)
+
+
+def test_a_test_request_may_bring_its_own_authentication(receiver: Receiver) -> None:
+    bearer = {"type": "bearer_token", "data": {"token": TOKEN}}
+
+    response = call("test", {"request": {"endpoint": f"{receiver.url}/x", "authentication": bearer}})
+
+    assert response["statusCode"] == 200, response
+    assert receiver.requests[0]["headers"]["Authorization"] == f"Bearer {TOKEN}"
+    assert TOKEN not in response["body"]
+
+
+def test_the_requests_zenpy_sends_to_test_webhooks_are_answered(receiver: Receiver) -> None:
+    created = create(endpoint=f"{receiver.url}/hook")
+    zenpy_request = {
+        "endpoint": f"{receiver.url}/new",
+        "request_format": "json",
+        "http_method": "POST",
+        "payload": "{}",
+    }
+
+    # zenpy 2.0.57 WebhooksApi.test(webhook) and .test(request=...), exactly as sent.
+    existing = call("test", {"request": {}}, query={"webhook_id": created["id"]})
+    new = call("test", {"request": zenpy_request})
+
+    assert existing["statusCode"] == new["statusCode"] == 200, (existing, new)
+    assert [r["path"] for r in receiver.requests] == ["/hook", "/new"]
+    assert receiver.requests[1]["body"] == b"{}"
 
 
 def test_testing_with_the_webhook_id_in_the_query_as_zendesk_does(receiver: Receiver) -> None:

@@ -44,8 +44,10 @@ from hookyard.models.webhooks import (
     StoredAuthentication,
     StoredVerification,
     TestError,
+    TestRequestOptions,
     TestResponse,
     TestResponseHeader,
+    TestWebhookDefinition,
     TestWebhookRequest,
     VerificationInput,
     VerificationStatus,
@@ -58,6 +60,7 @@ from hookyard.outbound import ConnectionFailed, InvalidUrl, OutboundClient, Outb
 from hookyard.webhooks import headers as webhook_headers
 from hookyard.webhooks import payload as webhook_payload
 from hookyard.webhooks import signing
+from hookyard.webhooks.triggers import url_with_query
 from webhooks_api.paging import Page, paginate
 
 COPY_SUFFIX = " (copy)"
@@ -562,50 +565,68 @@ def handshake(
 # ------------------------------------------------------------------ test
 
 
+@dataclass(frozen=True)
+class _TestTarget:
+    """What a test request starts from: an existing webhook or a definition."""
+
+    webhook_id: str  # for the signature headers: the webhook's, or "test"
+    endpoint: str
+    subscriptions: list[str]
+    method: HttpMethod
+    request_format: RequestFormat
+    custom_headers: dict[str, str]
+    custom_headers_field: str  # where they came from, for errors
+    authentication: AuthenticationInput | None  # a definition's (its data is required)
+    stored: StoredAuthentication | None
+    stored_headers: dict[str, str]
+    secret: str
+
+
 def test(svc: Services, account_id: int, request: TestWebhookRequest) -> TestResponse:
-    """Send one live request and report the endpoint's answer. An existing webhook is
-    signed with its own secret, a definition with Zendesk's static test secret."""
-    if (request.webhook_id is None) == (request.webhook is None):
-        raise BadRequest("give either webhook_id (an existing webhook) or webhook (a definition), not both")
-    options = request.request
-    if request.webhook_id is not None:
-        record = svc.webhooks.get(account_id, request.webhook_id)
-        webhook_id, endpoint, subscriptions = record.id, record.endpoint, record.subscriptions
-        method, request_format = record.http_method, record.request_format
-        custom_headers = dict(record.custom_headers)
-        auth_headers = svc.webhooks.auth_headers(record)
-        secret = svc.webhooks.signing_secret(record)
-    else:
-        definition = request.webhook
-        assert definition is not None
-        check_endpoint(svc.outbound, definition.endpoint, "webhook.endpoint")
-        if definition.authentication is not None and definition.authentication.data is None:
-            raise BadRequest("webhook.authentication.data: required to test with authentication")
-        auth_headers = _check_headers(
-            definition.custom_headers, definition.endpoint, definition.authentication, field="webhook.custom_headers"
-        )
-        webhook_id, endpoint, subscriptions = "test", definition.endpoint, definition.subscriptions
-        method, request_format = definition.http_method, definition.request_format
-        custom_headers = dict(definition.custom_headers or {})
-        secret = signing.TEST_SIGNING_SECRET
-    if options is not None:
-        method = options.http_method or method
-        request_format = options.request_format or request_format
-        extra = {h.key: h.value for h in options.headers}
-        if extra:
-            custom_headers = webhook_headers.validate_custom_headers(
-                {**custom_headers, **extra}, endpoint, reserved=list(auth_headers), field="request.headers"
+    """Send one live request and report the endpoint's answer, as Zendesk's Test Webhook:
+    an existing webhook (`webhook_id`), a definition (`webhook`), or Zendesk's `request`
+    alone; what `request` names (endpoint, method, format, payload, headers, query
+    parameters, authentication) replaces the webhook's for this test only. An existing
+    webhook is signed with its own secret, anything else with Zendesk's static test secret."""
+    options = request.request or TestRequestOptions()
+    target = _test_target(svc, account_id, request, options)
+    endpoint = target.endpoint
+    if options.endpoint is not None:
+        check_endpoint(svc.outbound, options.endpoint, "request.endpoint")
+        endpoint = options.endpoint
+    auth_headers = target.stored_headers
+    authentication = options.authentication or target.authentication
+    if authentication is not None:
+        field = "request.authentication" if options.authentication is not None else "webhook.authentication"
+        if authentication.data is not None:
+            auth_headers = webhook_headers.authentication_headers(
+                authentication.type, auth_data(authentication), authentication.add_position
             )
-    body_text = options.payload if options is not None and options.payload is not None else None
+        elif target.stored is None or target.stored.type != authentication.type:
+            # As Zendesk: an existing webhook's credentials go only with their own type.
+            raise BadRequest(f"{field}.data: required to test with credentials the webhook does not have")
+    extra = {h.key: h.value for h in options.headers}
+    # Checked against what is sent: the endpoint (https only) and the credentials' header.
+    custom_headers = webhook_headers.validate_custom_headers(
+        {**target.custom_headers, **extra},
+        endpoint,
+        reserved=list(auth_headers),
+        field="request.headers" if extra else target.custom_headers_field,
+    )
+    if options.query_params:
+        endpoint = url_with_query(endpoint, urlencode([(p.key, p.value) for p in options.query_params]))
+    method = options.http_method or target.method
+    request_format = options.request_format or target.request_format
+    body_text = options.payload
     if body_text is None:
-        body_text = _sample_body(account_id, subscriptions, request_format)
+        body_text = _sample_body(account_id, target.subscriptions, request_format)
     body = body_text.encode() if method in (HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH) else b""
     invocation_id = ids.new_ulid()
     send = {
         **({"Content-Type": webhook_payload.content_type(request_format)} if body else {}),
         **custom_headers,
         **auth_headers,
-        **signing.signature_headers(secret, webhook_id, invocation_id, body, clock.now()),
+        **signing.signature_headers(target.secret, target.webhook_id, invocation_id, body, clock.now()),
         "x-zendesk-account-id": str(account_id),
     }
     try:
@@ -616,16 +637,61 @@ def test(svc: Services, account_id: int, request: TestWebhookRequest) -> TestRes
         raise BadRequest(f"endpoint: {exc}") from None
     except (OutboundTimeout, ConnectionFailed) as exc:
         return TestResponse(
-            status=None, headers=[], body="", duration=0, error=TestError(type=exc.kind, detail=str(exc))
+            status=None, headers=[], payload="", duration=0, error=TestError(type=exc.kind, detail=str(exc))
         )
     except OutboundError as exc:  # blocked after all (DNS changed since the check)
         raise BadRequest(f"endpoint: {exc}") from None
     return TestResponse(
         status=response.status,
         headers=[TestResponseHeader(key=k, value=v) for k, v in response.headers.items()],
-        body=response.text(),
+        payload=response.text(),
         truncated=response.truncated,
         duration=response.elapsed_ms,
+    )
+
+
+def _test_target(
+    svc: Services, account_id: int, request: TestWebhookRequest, options: TestRequestOptions
+) -> _TestTarget:
+    if request.webhook_id is not None and request.webhook is not None:
+        raise BadRequest("give webhook_id (an existing webhook) or webhook (a definition), not both")
+    if request.webhook_id is not None:
+        record = svc.webhooks.get(account_id, request.webhook_id)
+        return _TestTarget(
+            webhook_id=record.id,
+            endpoint=record.endpoint,
+            subscriptions=record.subscriptions,
+            method=record.http_method,
+            request_format=record.request_format,
+            custom_headers=dict(record.custom_headers),
+            custom_headers_field="custom_headers",
+            authentication=None,
+            stored=record.authentication,
+            stored_headers=svc.webhooks.auth_headers(record),
+            secret=svc.webhooks.signing_secret(record),
+        )
+    definition = request.webhook
+    if definition is not None:
+        check_endpoint(svc.outbound, definition.endpoint, "webhook.endpoint")
+    elif options.endpoint is not None:
+        definition = TestWebhookDefinition(endpoint=options.endpoint)
+    else:
+        raise BadRequest(
+            "give webhook_id (an existing webhook, also as ?webhook_id=), or request.endpoint "
+            "(Zendesk's request definition), or webhook (a definition)"
+        )
+    return _TestTarget(
+        webhook_id="test",
+        endpoint=definition.endpoint,
+        subscriptions=definition.subscriptions,
+        method=definition.http_method,
+        request_format=definition.request_format,
+        custom_headers=dict(definition.custom_headers or {}),
+        custom_headers_field="webhook.custom_headers",
+        authentication=definition.authentication,
+        stored=None,
+        stored_headers={},
+        secret=signing.TEST_SIGNING_SECRET,
     )
 
 

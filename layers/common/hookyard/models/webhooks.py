@@ -229,12 +229,20 @@ class TestHeader(Request):
 
 
 class TestRequestOptions(Request):
-    """What to send instead of the defaults (Zendesk's test panel: body, parameters, headers)."""
+    """Zendesk's `request`: the request to send, alone (a webhook not created yet) or over
+    an existing webhook's (what it names replaces the webhook's for this test only)."""
 
-    payload: str | None = Field(default=None, max_length=256 * 1024, description="The body to send, as text")
-    headers: list[TestHeader] = Field(default=[], max_length=5)
+    endpoint: Endpoint | None = Field(default=None, description="Required without webhook_id or webhook")
     http_method: HttpMethod | None = None
     request_format: RequestFormat | None = None
+    payload: str | None = Field(default=None, max_length=256 * 1024, description="The body to send, as text")
+    headers: list[TestHeader] = Field(default=[], max_length=5, description="Added to the custom headers")
+    query_params: list[TestHeader] = Field(
+        default=[], max_length=50, alias="queryParams", description="Added to the endpoint's query string"
+    )
+    authentication: AuthenticationInput | None = Field(
+        default=None, description="Without data: the existing webhook's credentials of the same type"
+    )
 
 
 class TestWebhookDefinition(Request):
@@ -250,6 +258,9 @@ class TestWebhookDefinition(Request):
 
 
 class TestWebhookRequest(Request):
+    """Zendesk's body is `request` alone (with `?webhook_id=` for an existing webhook);
+    `webhook_id` and `webhook` in the body are Hookyard's forms of the same."""
+
     webhook_id: WebhookId | None = Field(default=None, description="An existing webhook (signed with its secret)")
     webhook: TestWebhookDefinition | None = Field(
         default=None, description="A definition not created yet (signed with Zendesk's static test secret)"
@@ -428,10 +439,13 @@ class TestError(BaseModel):
 
 
 class TestResponse(BaseModel):
+    """Zendesk's `response` (status, headers, payload), and Hookyard's truncated, duration
+    and error."""
+
     status: int | None = Field(description="The endpoint's HTTP status; null when no response came back")
     headers: list[TestResponseHeader]
-    body: str
-    truncated: bool = False
+    payload: str = Field(description="The endpoint's response body, as text (at most 8 KB)")
+    truncated: bool = Field(default=False, description="The body was longer than 8 KB")
     duration: int = Field(description="Milliseconds")
     error: TestError | None = Field(default=None, description="Why there is no response (timeout, connection)")
 
