@@ -1074,6 +1074,17 @@ def test_the_requests_zenpy_sends_to_test_webhooks_are_answered(receiver: Receiv
     assert receiver.requests[1]["body"] == b"{}"
 
 
+def test_node_zendesks_doubled_slash_reaches_the_test_route(receiver: Receiver) -> None:
+    created = create(endpoint=f"{receiver.url}/hook")
+    event = with_query(load_event("webhooks_api/test_double_slash.json"), {"webhook_id": created["id"]})
+    event["body"] = json.dumps({"request": {"endpoint": f"{receiver.url}/status/200"}})
+
+    response = invoke(handler(), event)
+
+    assert response["statusCode"] == 200, response
+    assert [r["path"] for r in receiver.requests] == ["/status/200"]
+
+
 def test_testing_with_the_webhook_id_in_the_query_as_zendesk_does(receiver: Receiver) -> None:
     created = create(endpoint=f"{receiver.url}/hook")
 

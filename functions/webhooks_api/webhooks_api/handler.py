@@ -15,7 +15,15 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hookyard.api import ErrorStyle, as_json_request, caller_account_id, create_app, no_content, page_size
+from hookyard.api import (
+    ErrorStyle,
+    as_json_request,
+    caller_account_id,
+    create_app,
+    no_content,
+    page_size,
+    with_single_slashes,
+)
 from hookyard.config import get_settings
 from hookyard.errors import BadRequest
 from hookyard.models.webhooks import (
@@ -227,4 +235,4 @@ def _json_patch_as_json(event: dict[str, Any]) -> dict[str, Any]:
 
 @logger.inject_lambda_context(correlation_id_path=API_CORRELATION_PATH)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(_json_patch_as_json(as_json_request(event)), context)
+    return app.resolve(_json_patch_as_json(as_json_request(with_single_slashes(event))), context)
