@@ -31,6 +31,7 @@ from hookyard.dal.webhooks import (
     sync_webhook_rule,
 )
 from hookyard.errors import BadRequest, Conflict, HookyardError
+from hookyard.merge_patch import merge_patch
 from hookyard.models.webhooks import (
     TRIGGER_SUBSCRIPTION,
     Attempt,
@@ -334,19 +335,6 @@ def definition_of(record: WebhookRecord) -> dict[str, Any]:
     if record.verification is not None:
         definition["verification"] = {"enabled": record.verification.enabled}
     return {k: v for k, v in definition.items() if v is not None}
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7396: objects merge recursively, null removes, anything else replaces."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for name, value in patch.items():
-        if value is None:
-            result.pop(name, None)
-        else:
-            result[name] = merge_patch(result.get(name), value)
-    return result
 
 
 # ------------------------------------------------------------------ validation

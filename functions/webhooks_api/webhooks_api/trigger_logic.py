@@ -13,10 +13,11 @@ from hookyard import clock, ids
 from hookyard.dal.triggers import delete_trigger_rule, sync_trigger_rule, trigger_rule_name
 from hookyard.dal.webhooks import WebhooksRepository
 from hookyard.errors import BadRequest, NotFound
+from hookyard.merge_patch import merge_patch
 from hookyard.models.triggers import NOTIFY_WEBHOOK, TriggerInput, TriggerRecord
 from hookyard.models.webhooks import ConnectionMethod, HttpMethod, RequestFormat
 from hookyard.webhooks import triggers as trigger_rules
-from webhooks_api.logic import Services, bad_request, merge_patch
+from webhooks_api.logic import Services, bad_request
 from webhooks_api.paging import Page, paginate
 
 
