@@ -118,11 +118,13 @@ def list_webhooks(
 @app.post(f"{BASE}/test")
 def send_test_request(
     body: TestWebhookRequest,
-    webhook_id: Annotated[WebhookId | None, Query(description="Zendesk's form of body.webhook_id")] = None,
+    webhook_id: Annotated[WebhookId | None, Query(description="An existing webhook to test (Zendesk's form)")] = None,
 ) -> TestWebhookResponse:
-    """Send one live request. A timeout or a failed connection answers 200 with
-    `response.status` null and `response.error` saying why; a blocked or invalid
-    endpoint answers 400."""
+    """Send one live request, as Zendesk's Test Webhook: `{"request": {...}}` alone, or
+    over an existing webhook (`?webhook_id=`). The endpoint's answer is
+    `response.status`, `response.headers` and `response.payload`; a timeout or a failed
+    connection answers 200 with `response.status` null and `response.error` saying why;
+    a blocked or invalid endpoint answers 400."""
     account_id = caller_account_id(app)
     if webhook_id is not None:
         if body.webhook_id not in (None, webhook_id):
