@@ -281,6 +281,35 @@ def test_a_body_with_placeholders_where_json_values_go_is_accepted() -> None:
     assert created["actions"][0]["value"][0] == webhook_id
 
 
+def test_the_docs_custom_json_payload_is_accepted() -> None:
+    webhook_id = webhook()
+    event = load_event("webhooks_api/create_trigger_docs_payload.json")
+    event["body"] = event["body"].replace("01JWEBHOOK000000000000000A", webhook_id)
+
+    response = invoke(handler(), event)
+
+    assert response["statusCode"] == 201, response
+    assert "{{ticket.description}}" in body(response)["trigger"]["actions"][0]["value"][1]
+
+
+def test_the_save_time_check_escapes_placeholders_in_json_strings_as_deliveries_do() -> None:
+    # The default (used when the ticket has no subject) has quotes; inside a JSON string
+    # they are escaped, when saved as when delivered.
+    webhook_id = webhook()
+    template = """{"subject": "{{ ticket.title | default: 'No "subject"' }}"}"""
+
+    response = call(
+        "create_trigger",
+        {
+            "trigger": trigger_definition(
+                webhook_id, actions=[{"field": "notification_webhook", "value": [webhook_id, template]}]
+            )
+        },
+    )
+
+    assert response["statusCode"] == 201, response
+
+
 def test_an_xml_webhook_takes_a_body_that_is_not_json() -> None:
     webhook_id = webhook(http_method="PUT", request_format="xml")
 
@@ -306,6 +335,29 @@ def test_a_body_of_256_kb_or_more_answers_400() -> None:
 
     assert response["statusCode"] == 400
     assert "256 KB" in error_detail(response)
+
+
+@pytest.mark.parametrize(
+    ("template", "problem"),
+    [
+        ('{"a": "{% for i in (1..5000) %}' + "x" * 64 + '{% endfor %}"}', "256 KB"),
+        ('{"a": "{% for i in (1..200000) %}{% endfor %}"}', "loop"),
+    ],
+)
+def test_a_body_that_renders_past_a_limit_answers_400(template: str, problem: str) -> None:
+    webhook_id = webhook()
+
+    response = call(
+        "create_trigger",
+        {
+            "trigger": trigger_definition(
+                webhook_id, actions=[{"field": "notification_webhook", "value": [webhook_id, template]}]
+            )
+        },
+    )
+
+    assert response["statusCode"] == 400, response
+    assert problem in error_detail(response)
 
 
 @pytest.mark.parametrize(

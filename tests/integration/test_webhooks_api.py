@@ -291,6 +291,42 @@ def test_create_without_a_body_answers_400() -> None:
     assert response["statusCode"] == 400
 
 
+@pytest.mark.parametrize(
+    "read_only",
+    [
+        {"id": None},
+        {"id": "01JWEBHOOK000000000000000A"},
+        {
+            "created_at": "2021-03-25T05:09:27Z",
+            "created_by": "-1",
+            "updated_at": "2021-03-25T05:09:27Z",
+            "updated_by": "-1",
+        },
+        {"status_reason": None},
+        {"signing_secret": {"algorithm": "SHA256", "secret": None}},
+        {"signing_secret": None},
+    ],
+)
+def test_create_accepts_and_ignores_the_read_only_fields_zendesk_returns(read_only: dict[str, Any]) -> None:
+    # A client that sends back a webhook it read (zenpy's Webhook object, Zendesk's own
+    # examples) includes fields only the server sets.
+    response = call("create", {"webhook": {**definition(), **read_only}})
+
+    assert response["statusCode"] == 201, response
+    created = body(response)["webhook"]
+    assert created["id"] != "01JWEBHOOK000000000000000A"
+    assert created["created_by"] == created["updated_by"] == "01JSAMPLE0000000000000000A"
+    assert created["created_at"] != "2021-03-25T05:09:27Z"
+
+
+def test_create_with_a_signing_secret_answers_400_saying_it_is_generated() -> None:
+    response = call("create", {"webhook": {**definition(), "signing_secret": {"secret": "mine-mine-mine"}}})
+
+    assert response["statusCode"] == 400
+    assert "signing_secret" in error_detail(response)
+    assert "mine-mine-mine" not in response["body"]
+
+
 # ------------------------------------------------------------------ validation
 
 
@@ -653,6 +689,60 @@ def test_patch_with_an_invalid_result_answers_400_naming_the_field() -> None:
     assert "webhook.status" in error_detail(response)
 
 
+def test_patch_naming_the_webhooks_own_id_answers_204_as_zenpy_sends_it() -> None:
+    created = create()
+
+    # zenpy's WebhooksApi.patch(webhook) sends the id with the changed fields.
+    response = call("patch", {"webhook": {"id": created["id"], "name": "renamed"}}, webhook_id=created["id"])
+
+    assert response["statusCode"] == 204, response
+    assert show(created["id"])["name"] == "renamed"
+
+
+@pytest.mark.parametrize("name", ["replace", "patch"])
+def test_an_update_naming_another_webhooks_id_answers_400(name: str) -> None:
+    created = create()
+    other = create(name="Other")
+    change = definition(id=other["id"]) if name == "replace" else {"id": other["id"], "name": "renamed"}
+
+    response = call(name, {"webhook": change}, webhook_id=created["id"])
+
+    assert response["statusCode"] == 400
+    assert "webhook.id" in error_detail(response)
+    assert show(created["id"])["name"] == created["name"]
+    assert show(other["id"])["name"] == "Other"
+
+
+def test_put_without_subscriptions_keeps_them_and_their_routes() -> None:
+    created = create(subscriptions=["zen:event-type:ticket.created", "slack:event-type:ticket.NewReply"])
+    routes_before = routes(created["id"])
+
+    response = call("replace", {"webhook": definition(name="Renamed", subscriptions=None)}, webhook_id=created["id"])
+
+    assert response["statusCode"] == 204, response
+    shown = show(created["id"])
+    assert shown["name"] == "Renamed"
+    assert shown["subscriptions"] == created["subscriptions"]
+    assert routes(created["id"]) == routes_before
+
+
+def test_create_without_subscriptions_answers_400_naming_them() -> None:
+    response = call("create", {"webhook": definition(subscriptions=None)})
+
+    assert response["statusCode"] == 400
+    assert "subscriptions" in error_detail(response)
+
+
+def test_put_without_hookyards_own_fields_keeps_them() -> None:
+    # A Zendesk client knows nothing of retry_policy (nor of verification, below): a PUT
+    # it sends must not reset them.
+    created = create(retry_policy="extended")
+
+    call("replace", {"webhook": definition(name="Renamed")}, webhook_id=created["id"])
+
+    assert show(created["id"])["retry_policy"] == "extended"
+
+
 @pytest.mark.parametrize("name", ["replace", "patch"])
 def test_changing_an_event_webhook_to_triggers_answers_400_saying_why(name: str) -> None:
     created = create()
@@ -889,7 +979,7 @@ def test_testing_an_existing_webhook_sends_a_signed_authenticated_request(receiv
     assert response["statusCode"] == 200, response
     answer = body(response)["response"]
     assert answer["status"] == 200
-    assert answer["body"] == '{"ok": true}'
+    assert answer["payload"] == '{"ok": true}'
     assert {"key": "x-receiver", "value": "yes"} in answer["headers"]
     assert answer["error"] is None
     assert TOKEN not in response["body"]
@@ -913,11 +1003,106 @@ def test_testing_a_definition_signs_with_zendesks_static_test_secret(receiver: R
 
     assert response["statusCode"] == 200, response
     assert body(response)["response"]["status"] == 503
-    assert body(response)["response"]["body"] == "busy"
+    assert body(response)["response"]["payload"] == "busy"
     (sent,) = receiver.requests
     assert sent["method"] == "PATCH"
     assert _verify_signature(signing.TEST_SIGNING_SECRET, sent)
     assert signing.TEST_SIGNING_SECRET == "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="
+
+
+def request_of(name: str) -> dict[str, Any]:
+    """The `request` object an events/ file sends."""
+    return json.loads(load_event(f"webhooks_api/{name}.json")["body"])["request"]  # type: ignore[no-any-return]
+
+
+def test_testing_zendesks_documented_request_sends_it_and_answers_in_zendesks_shape(receiver: Receiver) -> None:
+    given = request_of("test_request")
+    given["endpoint"] = f"{receiver.url}/status/200"
+    del given["headers"]  # custom headers need https, and the receiver is http
+
+    response = call("test", {"request": given})
+
+    assert response["statusCode"] == 200, response
+    answer = body(response)["response"]
+    assert answer["status"] == 200
+    assert answer["payload"] == '{"ok": true}'
+    assert {"key": "x-receiver", "value": "yes"} in answer["headers"]
+    (sent,) = receiver.requests
+    assert sent["method"] == "POST"
+    assert sent["path"] == "/status/200?foo=bar"
+    assert sent["body"] == b'{"name":"test webhook"}'
+    assert sent["headers"]["Content-Type"] == "application/json"
+    assert _verify_signature(signing.TEST_SIGNING_SECRET, sent)
+
+
+def test_testing_an_existing_webhook_at_another_endpoint_sends_it_there_with_the_webhooks_secret(
+    receiver: Receiver,
+) -> None:
+    created = create(endpoint=f"{receiver.url}/one", authentication={"type": "bearer_token", "data": {"token": TOKEN}})
+    secret = body(call("show_signing_secret", webhook_id=created["id"]))["signing_secret"]["secret"]
+
+    response = call(
+        "test",
+        {"request": {"endpoint": f"{receiver.url}/two", "queryParams": [{"key": "a", "value": "1"}]}},
+        query={"webhook_id": created["id"]},
+    )
+
+    assert response["statusCode"] == 200, response
+    (sent,) = receiver.requests
+    assert sent["path"] == "/two?a=1"
+    assert sent["headers"]["Authorization"] == f"Bearer {TOKEN}"
+    assert _verify_signature(secret, sent)
+    assert show(created["id"])["endpoint"] == f"{receiver.url}/one"
+
+
+@pytest.mark.parametrize("existing", [True, False])
+def test_a_test_requests_endpoint_is_checked_like_a_webhooks(existing: bool) -> None:
+    query = {"webhook_id": create()["id"]} if existing else None
+
+    response = call("test", {"request": {"endpoint": "http://10.0.0.5/hooks"}}, query=query)
+
+    assert response["statusCode"] == 400
+    assert "request.endpoint" in error_detail(response)
+    assert "private" in error_detail(response)
+
+
+def test_a_test_request_may_bring_its_own_authentication(receiver: Receiver) -> None:
+    bearer = {"type": "bearer_token", "data": {"token": TOKEN}}
+
+    response = call("test", {"request": {"endpoint": f"{receiver.url}/x", "authentication": bearer}})
+
+    assert response["statusCode"] == 200, response
+    assert receiver.requests[0]["headers"]["Authorization"] == f"Bearer {TOKEN}"
+    assert TOKEN not in response["body"]
+
+
+def test_the_requests_zenpy_sends_to_test_webhooks_are_answered(receiver: Receiver) -> None:
+    created = create(endpoint=f"{receiver.url}/hook")
+    zenpy_request = {
+        "endpoint": f"{receiver.url}/new",
+        "request_format": "json",
+        "http_method": "POST",
+        "payload": "{}",
+    }
+
+    # zenpy 2.0.57 WebhooksApi.test(webhook) and .test(request=...), exactly as sent.
+    existing = call("test", {"request": {}}, query={"webhook_id": created["id"]})
+    new = call("test", {"request": zenpy_request})
+
+    assert existing["statusCode"] == new["statusCode"] == 200, (existing, new)
+    assert [r["path"] for r in receiver.requests] == ["/hook", "/new"]
+    assert receiver.requests[1]["body"] == b"{}"
+
+
+def test_node_zendesks_doubled_slash_reaches_the_test_route(receiver: Receiver) -> None:
+    created = create(endpoint=f"{receiver.url}/hook")
+    event = with_query(load_event("webhooks_api/test_double_slash.json"), {"webhook_id": created["id"]})
+    event["body"] = json.dumps({"request": {"endpoint": f"{receiver.url}/status/200"}})
+
+    response = invoke(handler(), event)
+
+    assert response["statusCode"] == 200, response
+    assert [r["path"] for r in receiver.requests] == ["/status/200"]
 
 
 def test_testing_with_the_webhook_id_in_the_query_as_zendesk_does(receiver: Receiver) -> None:
@@ -1076,6 +1261,64 @@ def test_a_new_endpoint_of_a_verified_webhook_is_verified_again(receiver: Receiv
     assert shown["status"] == "inactive"
     assert shown["verification"]["status"] == "failed"
     assert routes(created["id"]) == []
+
+
+def test_put_without_verification_keeps_it_and_enabled_false_switches_it_off(receiver: Receiver) -> None:
+    receiver.echo_challenge = True
+    created = create(endpoint=f"{receiver.url}/hook", verification={"enabled": True})
+
+    kept = call("replace", {"webhook": definition(endpoint=f"{receiver.url}/hook")}, webhook_id=created["id"])
+    shown = show(created["id"])
+    off = call(
+        "replace",
+        {"webhook": definition(endpoint=f"{receiver.url}/hook", verification={"enabled": False})},
+        webhook_id=created["id"],
+    )
+
+    assert kept["statusCode"] == off["statusCode"] == 204
+    assert shown["verification"]["enabled"] is True
+    assert shown["verification"]["status"] == "verified"
+    assert shown["status"] == "active"
+    assert show(created["id"])["verification"] is None
+    assert len(receiver.requests) == 1  # the endpoint did not change: no new handshake
+
+
+def test_patch_with_verification_null_switches_it_off(receiver: Receiver) -> None:
+    receiver.echo_challenge = True
+    created = create(endpoint=f"{receiver.url}/hook", verification={"enabled": True})
+
+    response = call("patch", {"webhook": {"verification": None}}, webhook_id=created["id"])
+
+    assert response["statusCode"] == 204
+    assert show(created["id"])["verification"] is None
+
+
+def test_the_verification_handshake_carries_the_webhooks_authentication(receiver: Receiver) -> None:
+    receiver.echo_challenge = True
+
+    created = create(
+        endpoint=f"{receiver.url}/hook",
+        verification={"enabled": True},
+        authentication={"type": "bearer_token", "data": {"token": TOKEN}},
+    )
+
+    assert created["verification"]["status"] == "verified"
+    (sent,) = receiver.requests
+    assert sent["headers"]["Authorization"] == f"Bearer {TOKEN}"
+
+
+def test_the_verification_handshake_carries_the_webhooks_custom_headers(receiver: Receiver) -> None:
+    receiver.body = b"no challenge here"
+    created = create(endpoint=f"{receiver.url}/hook", verification={"enabled": True})
+    # Stored directly: the API refuses custom headers over http, and the receiver is http.
+    stored = repo().get(1, created["id"])
+    repo().replace(stored.model_copy(update={"custom_headers": {"X-Team": "support"}}), stored)
+    receiver.echo_challenge = True
+
+    verified = call("verify", webhook_id=created["id"])
+
+    assert body(verified)["webhook"]["verification"]["status"] == "verified"
+    assert receiver.requests[-1]["headers"]["X-Team"] == "support"
 
 
 def test_verify_on_a_webhook_without_verification_answers_400() -> None:

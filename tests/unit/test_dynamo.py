@@ -14,8 +14,10 @@ from moto import mock_aws
 
 from hookyard.dynamo import (
     decode_cursor,
+    decode_cursor_token,
     deserialize,
     encode_cursor,
+    encode_cursor_token,
     from_item,
     key,
     mapped_errors,
@@ -212,6 +214,25 @@ def test_decode_cursor_refuses_a_sort_key_outside_the_prefix() -> None:
     # When / Then
     with pytest.raises(BadRequest, match=r"page\[after\]"):
         decode_cursor(cursor, PK, "WEBHOOK#")
+
+
+def test_a_cursor_token_round_trips_any_json_object_url_safe_and_unpadded() -> None:
+    # Given the position of an in-memory page (the webhooks API sorts by name)
+    position = {"o": "-name", "k": ["ticket replies é", "01FDXQXBGQRZ3XN28WKX559PR2"]}
+
+    # When
+    token = encode_cursor_token(position)
+
+    # Then
+    assert decode_cursor_token(token) == position
+    assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+@pytest.mark.parametrize("token", ["!!!", "a", _b64(b"not json"), _b64(b"\xff\xfe")])
+def test_a_cursor_token_that_is_not_one_is_a_value_error(token: str) -> None:
+    # When / Then
+    with pytest.raises(ValueError, match="not a cursor"):
+        decode_cursor_token(token)
 
 
 # ------------------------------------------------------------------ pages

@@ -15,7 +15,15 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hookyard.api import ErrorStyle, as_json_request, caller_account_id, create_app, no_content, page_size
+from hookyard.api import (
+    ErrorStyle,
+    as_json_request,
+    caller_account_id,
+    create_app,
+    no_content,
+    page_size,
+    with_single_slashes,
+)
 from hookyard.config import get_settings
 from hookyard.errors import BadRequest
 from hookyard.models.webhooks import (
@@ -110,11 +118,13 @@ def list_webhooks(
 @app.post(f"{BASE}/test")
 def send_test_request(
     body: TestWebhookRequest,
-    webhook_id: Annotated[WebhookId | None, Query(description="Zendesk's form of body.webhook_id")] = None,
+    webhook_id: Annotated[WebhookId | None, Query(description="An existing webhook to test (Zendesk's form)")] = None,
 ) -> TestWebhookResponse:
-    """Send one live request. A timeout or a failed connection answers 200 with
-    `response.status` null and `response.error` saying why; a blocked or invalid
-    endpoint answers 400."""
+    """Send one live request, as Zendesk's Test Webhook: `{"request": {...}}` alone, or
+    over an existing webhook (`?webhook_id=`). The endpoint's answer is
+    `response.status`, `response.headers` and `response.payload`; a timeout or a failed
+    connection answers 200 with `response.status` null and `response.error` saying why;
+    a blocked or invalid endpoint answers 400."""
     account_id = caller_account_id(app)
     if webhook_id is not None:
         if body.webhook_id not in (None, webhook_id):
@@ -227,4 +237,4 @@ def _json_patch_as_json(event: dict[str, Any]) -> dict[str, Any]:
 
 @logger.inject_lambda_context(correlation_id_path=API_CORRELATION_PATH)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(_json_patch_as_json(as_json_request(event)), context)
+    return app.resolve(_json_patch_as_json(as_json_request(with_single_slashes(event))), context)

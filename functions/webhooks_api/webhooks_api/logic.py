@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,7 @@ from hookyard.dal.invocations import InvocationsRepository, attempt_id
 from hookyard.dal.triggers import TriggersRepository
 from hookyard.dal.webhooks import WebhooksRepository
 from hookyard.errors import BadRequest, Conflict, HookyardError
+from hookyard.merge_patch import merge_patch
 from hookyard.models.webhooks import (
     TRIGGER_SUBSCRIPTION,
     Attempt,
@@ -34,8 +36,10 @@ from hookyard.models.webhooks import (
     StoredAuthentication,
     StoredVerification,
     TestError,
+    TestRequestOptions,
     TestResponse,
     TestResponseHeader,
+    TestWebhookDefinition,
     TestWebhookRequest,
     VerificationInput,
     VerificationStatus,
@@ -49,6 +53,7 @@ from hookyard.webhooks import headers as webhook_headers
 from hookyard.webhooks import payload as webhook_payload
 from hookyard.webhooks import signing
 from hookyard.webhooks.secrets import WebhookSecrets
+from hookyard.webhooks.triggers import url_with_query
 from webhooks_api.paging import Page, paginate
 
 COPY_SUFFIX = " (copy)"
@@ -90,7 +95,7 @@ def create(svc: Services, account_id: int, actor: str, definition: WebhookInput)
         http_method=definition.http_method,
         request_format=definition.request_format,
         status=WebhookStatus.INACTIVE if verification else definition.status,
-        subscriptions=definition.subscriptions,
+        subscriptions=_subscriptions(definition),
         custom_headers=definition.custom_headers or {},
         authentication=_authentication(svc.secrets, account_id, webhook_id, definition.authentication, None),
         signing_secret_sealed=svc.secrets.seal_signing_secret(account_id, webhook_id, signing.new_signing_secret()),
@@ -191,10 +196,12 @@ def list_page(
 
 
 def replace(svc: Services, account_id: int, actor: str, webhook_id: str, definition: WebhookInput) -> WebhookRecord:
-    """Full replace (PUT). Omitted optional fields are removed, except `external_source`
-    (fixed at creation) and credentials given without `data` (kept, same type only)."""
+    """Full replace (PUT). Omitted optional fields are removed, except `subscriptions`,
+    `verification` and `retry_policy` (kept), `external_source` (fixed at creation) and
+    credentials given without `data` (kept, same type only)."""
     current = svc.webhooks.get(account_id, webhook_id)
-    return _update(svc, current, actor, _validated(svc, definition, current))
+    _check_own_id(definition, webhook_id)
+    return _update(svc, current, actor, _validated(svc, _with_kept_fields(definition, current), current))
 
 
 def patch(svc: Services, account_id: int, actor: str, webhook_id: str, changes: dict[str, Any]) -> WebhookRecord:
@@ -205,7 +212,30 @@ def patch(svc: Services, account_id: int, actor: str, webhook_id: str, changes: 
         definition = WebhookInput.model_validate(merged)
     except ValidationError as exc:
         raise bad_request("webhook", exc) from None
+    _check_own_id(definition, webhook_id)
     return _update(svc, current, actor, _validated(svc, definition, current))
+
+
+def _with_kept_fields(definition: WebhookInput, current: WebhookRecord) -> WebhookInput:
+    """The PUT definition with the stored values of the fields a Zendesk client leaves
+    out: Zendesk keeps the subscriptions, and Zendesk clients know nothing of Hookyard's
+    verification and retry_policy (leaving those out must not switch verification off)."""
+    given = definition.model_fields_set
+    kept: dict[str, Any] = {}
+    if "subscriptions" not in given:
+        kept["subscriptions"] = list(current.subscriptions)
+    if "verification" not in given and current.verification is not None:
+        kept["verification"] = VerificationInput(enabled=current.verification.enabled)
+    if "retry_policy" not in given:
+        kept["retry_policy"] = current.retry_policy
+    return definition.model_copy(update=kept)
+
+
+def _check_own_id(definition: WebhookInput, webhook_id: str) -> None:
+    """`id` is read-only, but an update naming another webhook is a mistake worth saying
+    (zenpy sends the webhook's own id with every update)."""
+    if definition.id is not None and str(definition.id) != webhook_id:
+        raise BadRequest(f"webhook.id: names another webhook; give this webhook's id ({webhook_id}) or leave it out")
 
 
 def delete(svc: Services, account_id: int, webhook_id: str) -> None:
@@ -220,7 +250,7 @@ def delete(svc: Services, account_id: int, webhook_id: str) -> None:
 
 
 def _update(svc: Services, current: WebhookRecord, actor: str, definition: WebhookInput) -> WebhookRecord:
-    if connection_method(definition.subscriptions) is not current.connection:
+    if connection_method(_subscriptions(definition)) is not current.connection:
         raise BadRequest(_connection_change(current.connection))
     given_source = definition.external_source.model_dump() if definition.external_source else None
     if given_source is not None and given_source != current.external_source:
@@ -243,7 +273,7 @@ def _update(svc: Services, current: WebhookRecord, actor: str, definition: Webho
             "request_format": definition.request_format,
             "status": WebhookStatus.INACTIVE if needs_handshake else definition.status,
             "status_reason": None,
-            "subscriptions": definition.subscriptions,
+            "subscriptions": _subscriptions(definition),
             "custom_headers": definition.custom_headers or {},
             "authentication": _authentication(
                 svc.secrets, current.account_id, current.id, definition.authentication, current.authentication
@@ -298,24 +328,14 @@ def definition_of(record: WebhookRecord) -> dict[str, Any]:
     return {k: v for k, v in definition.items() if v is not None}
 
 
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7396: objects merge recursively, null removes, anything else replaces."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for name, value in patch.items():
-        if value is None:
-            result.pop(name, None)
-        else:
-            result[name] = merge_patch(result.get(name), value)
-    return result
-
-
 # ------------------------------------------------------------------ validation
 
 
 def _validated(svc: Services, definition: WebhookInput, current: WebhookRecord | None = None) -> WebhookInput:
-    """The definition with its rules checked (the shape was checked by the model)."""
+    """The definition with its rules checked (the shape was checked by the model), its
+    subscriptions set."""
+    if definition.subscriptions is None:
+        raise BadRequest("subscriptions: is required when a webhook is created")
     subscriptions = list(dict.fromkeys(definition.subscriptions))  # duplicates are dropped, order kept
     if TRIGGER_SUBSCRIPTION in subscriptions:
         if len(subscriptions) > 1:
@@ -343,6 +363,12 @@ def _validated(svc: Services, definition: WebhookInput, current: WebhookRecord |
         current.authentication if current else None,
     )
     return definition.model_copy(update={"subscriptions": subscriptions})
+
+
+def _subscriptions(definition: WebhookInput) -> list[str]:
+    """The subscriptions of a definition `_validated` returned (it always sets them)."""
+    assert definition.subscriptions is not None
+    return definition.subscriptions
 
 
 def check_endpoint(outbound: OutboundClient, endpoint: str, field: str = "endpoint") -> None:
@@ -483,7 +509,9 @@ def _verify_and_save(svc: Services, record: WebhookRecord) -> WebhookRecord:
     it is inactive with the reason. Saves the outcome."""
     assert record.verification is not None
     token = svc.secrets.verify_token(record) or secrets.token_urlsafe(24)
-    error = handshake(svc.outbound, record.endpoint, token)
+    # As its deliveries will be: an endpoint behind authentication sees the same headers.
+    headers = {**record.custom_headers, **svc.secrets.auth_headers(record)}
+    error = handshake(svc.outbound, record.endpoint, token, headers)
     now = clock.now()
     if error is None:
         verification = record.verification.model_copy(
@@ -499,14 +527,18 @@ def _verify_and_save(svc: Services, record: WebhookRecord) -> WebhookRecord:
     return svc.webhooks.replace(updated, record)
 
 
-def handshake(outbound: OutboundClient, endpoint: str, verify_token: str) -> str | None:
-    """None if the endpoint answered the challenge, else why not."""
+def handshake(
+    outbound: OutboundClient, endpoint: str, verify_token: str, headers: Mapping[str, str] | None = None
+) -> str | None:
+    """None if the endpoint answered the challenge, else why not. `headers` (the webhook's
+    custom and authentication headers) go with the GET."""
     challenge = secrets.token_urlsafe(24)
     parts = urlsplit(endpoint)
     query = [*parse_qsl(parts.query, keep_blank_values=True), ("verifyToken", verify_token), ("challenge", challenge)]
     url = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+    send = {"Accept": "*/*", **(headers or {})}
     try:
-        response = outbound.request("GET", url, headers={"Accept": "*/*"}, timeout=VERIFY_TIMEOUT_SECONDS)
+        response = outbound.request("GET", url, headers=send, timeout=VERIFY_TIMEOUT_SECONDS)
     except OutboundError as exc:
         return f"{exc.kind}: {exc}"
     if not response.ok:
@@ -519,50 +551,68 @@ def handshake(outbound: OutboundClient, endpoint: str, verify_token: str) -> str
 # ------------------------------------------------------------------ test
 
 
+@dataclass(frozen=True)
+class _TestTarget:
+    """What a test request starts from: an existing webhook or a definition."""
+
+    webhook_id: str  # for the signature headers: the webhook's, or "test"
+    endpoint: str
+    subscriptions: list[str]
+    method: HttpMethod
+    request_format: RequestFormat
+    custom_headers: dict[str, str]
+    custom_headers_field: str  # where they came from, for errors
+    authentication: AuthenticationInput | None  # a definition's (its data is required)
+    stored: StoredAuthentication | None
+    stored_headers: dict[str, str]
+    secret: str
+
+
 def test(svc: Services, account_id: int, request: TestWebhookRequest) -> TestResponse:
-    """Send one live request and report the endpoint's answer. An existing webhook is
-    signed with its own secret, a definition with Zendesk's static test secret."""
-    if (request.webhook_id is None) == (request.webhook is None):
-        raise BadRequest("give either webhook_id (an existing webhook) or webhook (a definition), not both")
-    options = request.request
-    if request.webhook_id is not None:
-        record = svc.webhooks.get(account_id, request.webhook_id)
-        webhook_id, endpoint, subscriptions = record.id, record.endpoint, record.subscriptions
-        method, request_format = record.http_method, record.request_format
-        custom_headers = dict(record.custom_headers)
-        auth_headers = svc.secrets.auth_headers(record)
-        secret = svc.secrets.signing_secret(record)
-    else:
-        definition = request.webhook
-        assert definition is not None
-        check_endpoint(svc.outbound, definition.endpoint, "webhook.endpoint")
-        if definition.authentication is not None and definition.authentication.data is None:
-            raise BadRequest("webhook.authentication.data: required to test with authentication")
-        auth_headers = _check_headers(
-            definition.custom_headers, definition.endpoint, definition.authentication, field="webhook.custom_headers"
-        )
-        webhook_id, endpoint, subscriptions = "test", definition.endpoint, definition.subscriptions
-        method, request_format = definition.http_method, definition.request_format
-        custom_headers = dict(definition.custom_headers or {})
-        secret = signing.TEST_SIGNING_SECRET
-    if options is not None:
-        method = options.http_method or method
-        request_format = options.request_format or request_format
-        extra = {h.key: h.value for h in options.headers}
-        if extra:
-            custom_headers = webhook_headers.validate_custom_headers(
-                {**custom_headers, **extra}, endpoint, reserved=list(auth_headers), field="request.headers"
+    """Send one live request and report the endpoint's answer, as Zendesk's Test Webhook:
+    an existing webhook (`webhook_id`), a definition (`webhook`), or Zendesk's `request`
+    alone; what `request` names (endpoint, method, format, payload, headers, query
+    parameters, authentication) replaces the webhook's for this test only. An existing
+    webhook is signed with its own secret, anything else with Zendesk's static test secret."""
+    options = request.request or TestRequestOptions()
+    target = _test_target(svc, account_id, request, options)
+    endpoint = target.endpoint
+    if options.endpoint is not None:
+        check_endpoint(svc.outbound, options.endpoint, "request.endpoint")
+        endpoint = options.endpoint
+    auth_headers = target.stored_headers
+    authentication = options.authentication or target.authentication
+    if authentication is not None:
+        field = "request.authentication" if options.authentication is not None else "webhook.authentication"
+        if authentication.data is not None:
+            auth_headers = webhook_headers.authentication_headers(
+                authentication.type, auth_data(authentication), authentication.add_position
             )
-    body_text = options.payload if options is not None and options.payload is not None else None
+        elif target.stored is None or target.stored.type != authentication.type:
+            # As Zendesk: an existing webhook's credentials go only with their own type.
+            raise BadRequest(f"{field}.data: required to test with credentials the webhook does not have")
+    extra = {h.key: h.value for h in options.headers}
+    # Checked against what is sent: the endpoint (https only) and the credentials' header.
+    custom_headers = webhook_headers.validate_custom_headers(
+        {**target.custom_headers, **extra},
+        endpoint,
+        reserved=list(auth_headers),
+        field="request.headers" if extra else target.custom_headers_field,
+    )
+    if options.query_params:
+        endpoint = url_with_query(endpoint, urlencode([(p.key, p.value) for p in options.query_params]))
+    method = options.http_method or target.method
+    request_format = options.request_format or target.request_format
+    body_text = options.payload
     if body_text is None:
-        body_text = _sample_body(account_id, subscriptions, request_format)
+        body_text = _sample_body(account_id, target.subscriptions, request_format)
     body = body_text.encode() if method in (HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH) else b""
     invocation_id = ids.new_ulid()
     send = {
         **({"Content-Type": webhook_payload.content_type(request_format)} if body else {}),
         **custom_headers,
         **auth_headers,
-        **signing.signature_headers(secret, webhook_id, invocation_id, body, clock.now()),
+        **signing.signature_headers(target.secret, target.webhook_id, invocation_id, body, clock.now()),
         "x-zendesk-account-id": str(account_id),
     }
     try:
@@ -573,16 +623,61 @@ def test(svc: Services, account_id: int, request: TestWebhookRequest) -> TestRes
         raise BadRequest(f"endpoint: {exc}") from None
     except (OutboundTimeout, ConnectionFailed) as exc:
         return TestResponse(
-            status=None, headers=[], body="", duration=0, error=TestError(type=exc.kind, detail=str(exc))
+            status=None, headers=[], payload="", duration=0, error=TestError(type=exc.kind, detail=str(exc))
         )
     except OutboundError as exc:  # blocked after all (DNS changed since the check)
         raise BadRequest(f"endpoint: {exc}") from None
     return TestResponse(
         status=response.status,
         headers=[TestResponseHeader(key=k, value=v) for k, v in response.headers.items()],
-        body=response.text(),
+        payload=response.text(),
         truncated=response.truncated,
         duration=response.elapsed_ms,
+    )
+
+
+def _test_target(
+    svc: Services, account_id: int, request: TestWebhookRequest, options: TestRequestOptions
+) -> _TestTarget:
+    if request.webhook_id is not None and request.webhook is not None:
+        raise BadRequest("give webhook_id (an existing webhook) or webhook (a definition), not both")
+    if request.webhook_id is not None:
+        record = svc.webhooks.get(account_id, request.webhook_id)
+        return _TestTarget(
+            webhook_id=record.id,
+            endpoint=record.endpoint,
+            subscriptions=record.subscriptions,
+            method=record.http_method,
+            request_format=record.request_format,
+            custom_headers=dict(record.custom_headers),
+            custom_headers_field="custom_headers",
+            authentication=None,
+            stored=record.authentication,
+            stored_headers=svc.secrets.auth_headers(record),
+            secret=svc.secrets.signing_secret(record),
+        )
+    definition = request.webhook
+    if definition is not None:
+        check_endpoint(svc.outbound, definition.endpoint, "webhook.endpoint")
+    elif options.endpoint is not None:
+        definition = TestWebhookDefinition(endpoint=options.endpoint)
+    else:
+        raise BadRequest(
+            "give webhook_id (an existing webhook, also as ?webhook_id=), or request.endpoint "
+            "(Zendesk's request definition), or webhook (a definition)"
+        )
+    return _TestTarget(
+        webhook_id="test",
+        endpoint=definition.endpoint,
+        subscriptions=definition.subscriptions,
+        method=definition.http_method,
+        request_format=definition.request_format,
+        custom_headers=dict(definition.custom_headers or {}),
+        custom_headers_field="webhook.custom_headers",
+        authentication=definition.authentication,
+        stored=None,
+        stored_headers={},
+        secret=signing.TEST_SIGNING_SECRET,
     )
 
 

@@ -4,14 +4,12 @@ before_cursor}` and `links {prev, next}` (URLs, or null) out."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from hookyard.dynamo import decode_cursor_token, encode_cursor_token
 from hookyard.errors import BadRequest
 from hookyard.models.webhooks import CursorMeta, PageLinks
 
@@ -38,17 +36,18 @@ class Page[T]:
 
 
 def encode(order: str, position: Sequence[str]) -> str:
-    raw = json.dumps({"o": order, "k": list(position)}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    """A cursor naming a position in one sort order (the same token as hookyard.dynamo's
+    cursors; these hold the sort order and the sort key's values instead of a table key)."""
+    return encode_cursor_token({"o": order, "k": list(position)})
 
 
 def decode(cursor: str, order: str, parameter: str) -> list[str]:
     try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        data = decode_cursor_token(cursor)
         position = data["k"]
         if data["o"] != order:
             raise BadRequest(f"{parameter}: the cursor belongs to another sort order")
-    except (binascii.Error, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         raise BadRequest(f"{parameter}: not a cursor this API returned") from None
     if not isinstance(position, list) or not all(isinstance(p, str) for p in position):
         raise BadRequest(f"{parameter}: not a cursor this API returned")

@@ -6,23 +6,19 @@ written by its repository in the same transaction as the trigger.
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
 from hookyard import clock, ids
 from hookyard.dal.webhooks import WebhooksRepository
 from hookyard.errors import BadRequest, NotFound
+from hookyard.merge_patch import merge_patch
 from hookyard.models.triggers import NOTIFY_WEBHOOK, TriggerInput, TriggerRecord
 from hookyard.models.webhooks import ConnectionMethod, HttpMethod, RequestFormat
 from hookyard.webhooks import triggers as trigger_rules
-from webhooks_api.logic import Services, bad_request, merge_patch
+from webhooks_api.logic import Services, bad_request
 from webhooks_api.paging import Page, paginate
-
-if TYPE_CHECKING:
-    from liquid import Environment
 
 
 def create(svc: Services, account_id: int, actor: str, definition: TriggerInput) -> TriggerRecord:
@@ -136,38 +132,15 @@ def _check_actions(repo: WebhooksRepository, account_id: int, actions: list[dict
         check_rendered_shape(body, webhook.request_format, webhook.http_method, f"{where}.value")
 
 
-@cache
-def _probe() -> Environment:
-    """The shape check's environment (Liquid is imported on first use: listing and
-    showing triggers, and every webhook route, do without it)."""
-    from liquid import Environment, Undefined
-
-    class Placeholder(Undefined):
-        """An unknown variable in the shape check: `0` is a JSON value both bare
-        (`"id": {{ticket.id}}`) and inside a string (`"title": "{{ticket.title}}"`)."""
-
-        def __str__(self) -> str:
-            return "0"
-
-    env = Environment(undefined=Placeholder)
-    env.filters["json"] = lambda value: "0" if isinstance(value, Undefined) else json.dumps(value, default=str)
-    return env
-
-
 def check_rendered_shape(template: str, request_format: RequestFormat, http_method: HttpMethod, field: str) -> None:
     """Refuse a body that cannot render to what the webhook sends (JSON for json POST,
     PUT and PATCH; URL parameters for GET, DELETE and form_encoded), judged by rendering
-    it with every placeholder as 0. Zendesk bodies often put a placeholder where a JSON
-    value goes; rendering with empty values would refuse those. A template this check
-    cannot render is left to the delivery function (which records why it failed)."""
-    from liquid.exceptions import LiquidError
-
+    it as a delivery does with every placeholder as 0. Zendesk bodies often put a
+    placeholder where a JSON value goes; rendering with empty values would refuse those.
+    A template this check cannot render is left to the delivery function (which records
+    why it failed)."""
     try:
-        rendered = _probe().from_string(template).render()
-    except LiquidError:
-        return
-    try:
-        trigger_rules.encode_request(rendered, request_format, http_method)
-    except BadRequest as exc:
+        trigger_rules.probe_request(template, request_format, http_method)
+    except trigger_rules.RenderError as exc:
         detail = exc.detail.removeprefix("body: ")
         raise BadRequest(f"{field}: {detail} (checked with every placeholder as 0)") from None

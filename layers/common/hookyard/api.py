@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Sequence
 from enum import StrEnum
 from http import HTTPStatus
@@ -20,6 +21,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from hookyard.errors import BadRequest, HookyardError, NotFound, ServiceUnavailable, Unauthorized
 
 JSON = "application/json"
+_SLASHES = re.compile("/{2,}")
 
 
 class ErrorStyle(StrEnum):
@@ -121,6 +123,20 @@ def as_json_request(event: dict[str, Any]) -> dict[str, Any]:
         if name.lower() == "content-type" and value.lower().startswith("application/x-www-form-urlencoded"):
             return {**event, "headers": {**headers, name: "application/json"}}
     return event
+
+
+def with_single_slashes(event: dict[str, Any]) -> dict[str, Any]:
+    """Repeated slashes in the path read as one: a client that joins its base URL and a
+    path naively asks for `/api/v2//webhooks/test` (node-zendesk 6.0.1 does), and the
+    route is the same."""
+    path = event.get("path")
+    if not isinstance(path, str) or "//" not in path:
+        return event
+    normalised = {**event, "path": _SLASHES.sub("/", path)}
+    context = event.get("requestContext")
+    if isinstance(context, dict) and isinstance(context.get("path"), str):  # the links' path
+        normalised["requestContext"] = {**context, "path": _SLASHES.sub("/", context["path"])}
+    return normalised
 
 
 class HasEvent(Protocol):

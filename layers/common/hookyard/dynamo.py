@@ -65,22 +65,36 @@ def key(pk: str, sk: str) -> dict[str, Any]:
     return {"PK": {"S": pk}, "SK": {"S": sk}}
 
 
+def encode_cursor_token(position: Mapping[str, Any]) -> str:
+    """The text of every cursor the APIs hand out: `position` as compact JSON, base64url
+    without padding (opaque to clients, safe in a query string)."""
+    raw = json.dumps(position, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor_token(token: str) -> Any:
+    """The position `encode_cursor_token` wrote; ValueError if `token` is not one (what
+    the position must hold is the caller's to check)."""
+    try:
+        return json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (binascii.Error, ValueError, TypeError) as exc:  # UnicodeDecodeError is a ValueError
+        raise ValueError("not a cursor") from exc
+
+
 def encode_cursor(last_key: Mapping[str, Any] | None) -> str | None:
     """An opaque cursor holding only the sort key: the partition comes from the caller,
     so a crafted cursor cannot reach another account's items."""
     if not last_key:
         return None
-    raw = json.dumps({"sk": last_key["SK"]["S"]}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_cursor_token({"sk": last_key["SK"]["S"]})
 
 
 def decode_cursor(cursor: str | None, pk: str, sk_prefix: str) -> dict[str, Any] | None:
     if not cursor:
         return None
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        sk = json.loads(base64.urlsafe_b64decode(padded))["sk"]
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        sk = decode_cursor_token(cursor)["sk"]
+    except (ValueError, KeyError, TypeError) as exc:
         raise BadRequest("page[after]: not a cursor this API returned") from exc
     if not isinstance(sk, str) or not sk.startswith(sk_prefix):
         raise BadRequest("page[after]: not a cursor this API returned")

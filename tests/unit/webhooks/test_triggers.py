@@ -19,6 +19,7 @@ from hookyard.webhooks.triggers import (
     url_with_query,
     validate_template,
 )
+from tests.conftest import load_event
 
 BODY: dict[str, Any] = {
     "ticket": {
@@ -242,9 +243,75 @@ def test_placeholders_resolve_against_the_body_and_the_payload_and_unknown_ones_
     }
 
 
-def test_a_placeholder_with_quotes_breaks_json_unless_it_uses_the_json_filter() -> None:
-    with pytest.raises(RenderError, match="the rendered body is not valid JSON"):
-        render_request('{"subject": "{{ticket.title}}"}', PAYLOAD, "json", "POST")
+def docs_json_body() -> str:
+    """The custom JSON payload of Zendesk's docs (zendesk-webhook-payload-format),
+    verbatim, as events/webhooks_api/create_trigger_docs_payload.json sends it."""
+    trigger = json.loads(load_event("webhooks_api/create_trigger_docs_payload.json")["body"])["trigger"]
+    return str(trigger["actions"][0]["value"][1])
+
+
+AWKWARD = 'Printer "Bob" said \\o/\nthen\tstopped \u2028 \u0007 \U0001f525'
+
+
+def payload_with(**ticket: Any) -> dict[str, Any]:
+    return build_payload({**DETAIL, "body": {**BODY, "ticket": {**BODY["ticket"], **ticket}}})
+
+
+def test_the_docs_json_body_renders_valid_json_for_quotes_backslashes_and_newlines() -> None:
+    rendered = render_request(docs_json_body(), payload_with(description=AWKWARD), "json", "POST")
+
+    assert rendered.body is not None
+    sent = json.loads(rendered.body)
+    assert sent["subject"] == 'Printer "Bob" on fire'
+    assert sent["description"] == AWKWARD
+    assert sent["ticket_id"] == "35436"
+    assert sent["tags"] == "vipprinter"  # a list placeholder renders as Liquid renders it
+
+
+def test_a_lone_surrogate_in_a_json_string_is_escaped_so_the_body_encodes() -> None:
+    rendered = render_request('{"subject": "{{ticket.title}}"}', payload_with(title="half \ud83d"), "json", "POST")
+
+    assert rendered.body is not None
+    assert rendered.body.encode() == b'{"subject": "half \\ud83d"}'
+
+
+def test_placeholders_used_as_bare_json_values_are_written_as_they_are() -> None:
+    template = (
+        '{"id": {{ticket.id}}, "score": {{ ticket.score }}, "title": {{ ticket.title | json }}, "ok": {{ticket.flag}}}'
+    )
+
+    rendered = render_request(template, PAYLOAD, "json", "PUT")
+
+    assert rendered.body is not None
+    assert json.loads(rendered.body) == {"id": 35436, "score": 7.5, "title": 'Printer "Bob" on fire', "ok": True}
+
+
+def test_only_placeholders_inside_json_strings_are_escaped_whatever_the_liquid_around_them() -> None:
+    template = (
+        '{"tags": [{% for tag in ticket.tags %}"{{ tag | append: \'"\' }}"{% unless forloop.last %}, {% endunless %}'
+        '{% endfor %}], "escaped\\\\": {{ticket.id}}, "quoted \\"{{ticket.title}}\\"": 1,'
+        '{% capture said %}{{ ticket.title }}{% endcapture %} "said": "{{ said }}",'
+        '{% if ticket.status == "open" %} "open": "{% echo ticket.title %}"{% else %} "open": false{% endif %}}'
+    )
+
+    rendered = render_request(template, PAYLOAD, "json", "POST")
+
+    assert rendered.body is not None
+    assert json.loads(rendered.body) == {
+        "tags": ['vip"', 'printer"'],
+        "escaped\\": 35436,
+        'quoted "Printer "Bob" on fire"': 1,
+        "said": 'Printer "Bob" on fire',
+        "open": 'Printer "Bob" on fire',
+    }
+
+
+def test_an_xml_body_gets_its_placeholders_as_they_are() -> None:
+    # Zendesk documents JSON escaping only; XML bodies often wrap text in CDATA, which
+    # escaping would corrupt.
+    rendered = render_request("<t><![CDATA[{{ticket.title}}]]></t>", PAYLOAD, "xml", "POST")
+
+    assert rendered.body == '<t><![CDATA[Printer "Bob" on fire]]></t>'
 
 
 def test_a_template_that_renders_too_much_is_stopped() -> None:

@@ -21,6 +21,7 @@ from hookyard import aws, clock
 from hookyard.dal.accounts import account_pk
 from hookyard.dynamo import decode_cursor, encode_cursor, from_item, key, mapped_errors, query_all, to_item
 from hookyard.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
+from hookyard.merge_patch import merge_patch
 from hookyard.models.configs import MAX_CONFIG_BYTES, MAX_SCOPE_BYTES, ConfigRecord, JsonObject, is_valid_scope
 
 # Concurrent merges of one scope are rare; a few rounds of optimistic locking settle them.
@@ -44,20 +45,6 @@ def encode_config(config: JsonObject) -> str:
             f"({MAX_CONFIG_BYTES // 1024} KB) are allowed"
         )
     return text
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7396 JSON merge patch: an object merges key by key (null removes the key,
-    nested objects merge); anything else replaces the target."""
-    if not isinstance(patch, dict):
-        return patch
-    merged = dict(target) if isinstance(target, dict) else {}
-    for name, value in patch.items():
-        if value is None:
-            merged.pop(name, None)
-        else:
-            merged[name] = merge_patch(merged.get(name), value)
-    return merged
 
 
 def scope_matcher(pattern: str) -> tuple[str, Callable[[str], bool]]:

@@ -38,12 +38,19 @@ ticket-update operators are not supported (events carry no previous state).
 
 Request bodies
 --------------
-`validate_template(text)` (save time) and `render_request(text, payload, request_format,
-http_method)` (delivery). Liquid placeholders resolve like condition fields (payload
-fields, then the body's): `{{ticket.id}}`, `{{detail.priority}}`, `{{id}}`. Unknown
+`validate_template(text)` and `probe_request(text, request_format, http_method)` (save
+time), `render_request(text, payload, request_format, http_method)` (delivery). Liquid
+placeholders resolve like condition fields (payload fields, then the body's):
+`{{ticket.id}}`, `{{detail.priority}}`, `{{id}}`. Unknown
 variables render empty (as in Zendesk); syntax errors, unknown filters and the
 `include` / `render` tags are refused at save time. Hookyard adds a `json` filter
-(`{{ ticket.title | json }}` writes a JSON string, quotes escaped) for JSON bodies.
+(`{{ ticket.title | json }}` writes a JSON value: a string quoted and escaped).
+
+In a JSON body (json POST, PUT, PATCH), a placeholder inside a JSON string of the
+template (`"subject": "{{ticket.title}}"`) is JSON-escaped, as Zendesk does: quotes,
+backslashes and newlines in the data cannot break the body. A placeholder where a JSON
+value goes (`"id": {{ticket.id}}`, `{{ x | json }}`) is written as it is. Other formats
+(xml, URL parameters) get placeholders as they are.
 
 Encoding by method and request format:
 
@@ -64,6 +71,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -87,6 +95,7 @@ GREATER_THAN, LESS_THAN, PRESENT, NOT_PRESENT = "greater_than", "less_than", "pr
 OPERATORS = (IS, IS_NOT, INCLUDES, NOT_INCLUDES, GREATER_THAN, LESS_THAN, PRESENT, NOT_PRESENT)
 GROUPS = ("all", "any")
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 Conditions = dict[str, list[dict[str, Any]]]
 
@@ -261,6 +270,25 @@ def _includes(value: Any, expected: Any) -> bool:
 def _env() -> Environment:
     """The environment templates are parsed in (STRICT mode: syntax errors raise;
     unknown variables render empty)."""
+    from liquid import Undefined
+
+    return _new_env(Undefined)
+
+
+@cache
+def _probe_env() -> Environment:
+    """The save-time shape check's environment: every unknown variable renders `0`, a
+    JSON value both bare (`"id": {{ticket.id}}`) and inside a string (`"{{ticket.title}}"`)."""
+    from liquid import Undefined
+
+    class Placeholder(Undefined):
+        def __str__(self) -> str:
+            return "0"
+
+    return _new_env(Placeholder, undefined_json="0")
+
+
+def _new_env(undefined: type[Any], undefined_json: str = "null") -> Environment:
     from liquid import Environment, is_undefined
 
     class _Environment(Environment):
@@ -273,10 +301,10 @@ def _env() -> Environment:
     def json_filter(value: object) -> str:
         """`{{ x | json }}`: the value as JSON text (a string quoted and escaped)."""
         if is_undefined(value):
-            return "null"
+            return undefined_json
         return json.dumps(value, ensure_ascii=False, default=str)
 
-    env = _Environment()
+    env = _Environment(undefined=undefined)
     env.filters["json"] = json_filter
     return env
 
@@ -312,12 +340,13 @@ def liquid_context(payload: Mapping[str, Any]) -> dict[str, Any]:
     return {**(detail if isinstance(detail, Mapping) else {}), **payload}
 
 
-def render_template(text: str, payload: Mapping[str, Any]) -> str:
-    """`text` rendered against `payload`; raises RenderError if it cannot be."""
+def render_template(text: str, payload: Mapping[str, Any], *, json_body: bool = False) -> str:
+    """`text` rendered against `payload`; raises RenderError if it cannot be. With
+    `json_body`, placeholders inside the JSON strings of `text` are JSON-escaped."""
     from liquid.exceptions import LiquidError
 
     try:
-        return _parse(text).render(**liquid_context(payload))
+        return _parse(text, json_body).render(**liquid_context(payload))
     except LiquidError as exc:
         raise RenderError(f"body: the Liquid template cannot be rendered{_where(exc)}: {exc.message}") from None
 
@@ -338,7 +367,39 @@ def render_request(
     """The request a trigger action sends: `template` rendered against `payload`, then
     encoded for the webhook's method and format (see the module docstring). Raises
     RenderError for a template that cannot render or a result that cannot be sent."""
-    return encode_request(render_template(template, payload), request_format, http_method)
+    json_body = sends_json_body(request_format, http_method)
+    return encode_request(render_template(template, payload, json_body=json_body), request_format, http_method)
+
+
+def probe_request(
+    template: str, request_format: RequestFormat | str, http_method: HttpMethod | str
+) -> RenderedRequest | None:
+    """The request `template` makes with every placeholder as 0, rendered and encoded as
+    a delivery does it (the save-time check of a trigger's body); None if the template
+    cannot be rendered without real data (the delivery function records why it fails).
+    Raises RenderError when the result cannot be sent as configured."""
+    from liquid.exceptions import LiquidError, OutputStreamLimitError, ResourceLimitError
+
+    json_body = sends_json_body(request_format, http_method)
+    try:
+        parsed = _probe_env().from_string(template)
+        rendered = (_mark_json_strings(parsed) if json_body else parsed).render()
+    except OutputStreamLimitError:
+        raise RenderError("body: the rendered body or parameters must be less than 256 KB") from None
+    except ResourceLimitError as exc:  # as every delivery would
+        raise RenderError(f"body: the Liquid template cannot be rendered: {exc.message}") from None
+    except LiquidError:
+        return None
+    return encode_request(rendered, request_format, http_method)
+
+
+def sends_json_body(request_format: RequestFormat | str, http_method: HttpMethod | str) -> bool:
+    """Whether the rendered text is sent as a JSON body (json POST, PUT and PATCH)."""
+    return RequestFormat(request_format) is RequestFormat.JSON and HttpMethod(http_method) in (
+        HttpMethod.POST,
+        HttpMethod.PUT,
+        HttpMethod.PATCH,
+    )
 
 
 def encode_request(text: str, request_format: RequestFormat | str, http_method: HttpMethod | str) -> RenderedRequest:
@@ -374,9 +435,87 @@ def url_with_query(url: str, query: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _parse(text: str) -> BoundTemplate:
+def _parse(text: str, json_body: bool = False) -> BoundTemplate:
     # Deliveries render the same few templates over and over.
-    return _env().from_string(text)
+    template = _env().from_string(text)
+    return _mark_json_strings(template) if json_body else template
+
+
+def _mark_json_strings(template: BoundTemplate) -> BoundTemplate:
+    """`template` with each output statement that sits inside a JSON string of its text
+    escaped for that string, as Zendesk escapes placeholders in JSON payloads: a quote or
+    a newline in a ticket's subject cannot break the body, while a placeholder written
+    where a JSON value goes (`"id": {{ticket.id}}`, `{{ x | json }}`) is left as it is.
+
+    Where a statement sits is read from the template's text in order, through every
+    branch and loop body (Liquid tags add no characters); a capture's content is not
+    output where it stands, so it is neither read nor escaped (its variable is, where it
+    is output)."""
+    from liquid import RenderContext
+    from liquid.builtin.content import ContentNode
+    from liquid.builtin.output import OutputNode
+    from liquid.builtin.tags.capture_tag import CaptureNode
+
+    static_context = RenderContext(template)
+    in_string = escaped = False
+
+    def visit(nodes: Any) -> None:
+        nonlocal in_string, escaped
+        for node in nodes:
+            if isinstance(node, ContentNode):
+                for char in node.text:
+                    if not in_string:
+                        in_string = char == '"'
+                    elif escaped:
+                        escaped = False
+                    elif char == "\\":
+                        escaped = True
+                    elif char == '"':
+                        in_string = False
+            elif isinstance(node, OutputNode):  # {{ ... }} and {% echo %}
+                if in_string:
+                    node.expression = _in_json_string(node.expression)
+            elif not isinstance(node, CaptureNode):
+                visit(node.children(static_context, include_partials=False))
+
+    visit(template.nodes)
+    return template
+
+
+def _in_json_string(expression: Any) -> Any:  # a liquid Expression
+    """`expression`, its output escaped to stand inside a JSON string."""
+    return _in_json_string_class()(expression)
+
+
+@cache
+def _in_json_string_class() -> type[Any]:
+    from liquid.expression import Expression
+    from liquid.stringify import to_liquid_string
+
+    class InJsonString(Expression):
+        __slots__ = ("inner",)
+
+        def __init__(self, inner: Expression) -> None:
+            super().__init__(inner.token)
+            self.inner = inner
+
+        def __str__(self) -> str:
+            return str(self.inner)
+
+        def evaluate(self, context: Any) -> object:
+            return json_string_text(to_liquid_string(self.inner.evaluate(context), context.autoescape))
+
+        def children(self) -> list[Expression]:
+            return [self.inner]
+
+    return InJsonString
+
+
+def json_string_text(text: str) -> str:
+    """`text` escaped to stand between the quotes of a JSON string (quotes, backslashes
+    and control characters escaped; lone surrogates as \\u escapes, so it encodes as UTF-8)."""
+    escaped = json.dumps(text, ensure_ascii=False)[1:-1]
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", escaped)
 
 
 def _where(exc: Any) -> str:  # a LiquidError
