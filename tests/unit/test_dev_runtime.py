@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from hookyard_dev.runtime import FunctionRuntime, runs_events_concurrently
+import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+from hookyard_dev.poller import sqs_event
+from hookyard_dev.runtime import FunctionRuntime, LambdaContext, runs_events_concurrently
 from hookyard_dev.template import ApiRoute, FunctionSpec, SqsMapping, Template
 
 # How long to give an event that must NOT happen the chance to happen. Not an assertion
@@ -119,3 +124,37 @@ def test_a_queue_function_handles_several_batches_at_once() -> None:
     # Then both are handled at once
     assert instances.wait_until(lambda: instances.inside == {"first", "second"}, MUST_HAPPEN_SECONDS)
     instances.release.set()
+
+
+# ------------------------------------------------------------------ the queue handlers run concurrently
+
+
+def test_flow_runner_batches_handled_at_once_each_report_only_their_own_failures(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given two batches whose messages fail, each only once the other batch has started
+    from flow_runner import handler, messages
+
+    both_started = threading.Barrier(2, timeout=MUST_HAPPEN_SECONDS)
+
+    def parse_once_both_started(body: Any) -> Any:
+        both_started.wait()
+        raise ValueError("not a flow message")
+
+    monkeypatch.setattr(messages, "parse", parse_once_both_started)
+
+    def failed_messages(message_id: str) -> set[str]:
+        message = {"MessageId": message_id, "ReceiptHandle": message_id, "Body": "{}"}
+        event = sqs_event([message], "arn:aws:sqs:us-east-1:123456789012:flows")
+        try:
+            result = handler.lambda_handler(event, LambdaContext("FlowRunnerFunction", 256, 60))
+        except BatchProcessingError:
+            return {message_id}  # the whole batch failed: its one message
+        return {failure["itemIdentifier"] for failure in result["batchItemFailures"]}
+
+    # When both are handled at once
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first, second = pool.map(failed_messages, ["first", "second"])
+
+    # Then each batch reports its own message, and only that
+    assert (first, second) == ({"first"}, {"second"})
