@@ -1,5 +1,6 @@
 """`hookyard dev` under concurrency: as on Lambda, one function instance handles one event
-at a time, so tenants never see each other's data."""
+at a time (tenants never see each other's data), and a slow webhook endpoint does not
+hold up deliveries to the others."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Dev
-from tests.e2e.receiver import Receiver, running_receiver
+from tests.e2e.receiver import Answer, Receiver, running_receiver
+from tests.e2e.test_webhooks_e2e import ingest, invocations
 
 pytestmark = pytest.mark.e2e
 
@@ -83,3 +85,29 @@ def test_two_accounts_calling_at_once_each_see_only_their_own_webhooks(dev: Dev,
 
     # Then each only ever saw its own, and never a 404 for its own
     assert seen_wrong == {name: [] for name in tokens}
+
+
+def test_a_slow_endpoint_does_not_hold_up_deliveries_to_other_webhooks(dev: Dev, receiver: Receiver) -> None:
+    # Given two webhooks of one account, one whose endpoint does not answer until released
+    slow = create_webhook(dev, dev.token, "slow", f"{receiver.url}/slow", "shop:event-type:order.Slow")
+    create_webhook(dev, dev.token, "fast", f"{receiver.url}/fast", "shop:event-type:order.Fast")
+    release = threading.Event()
+    receiver.answer("/slow", Answer(200, hold=release))
+    ingest(dev, "shop", "order.Slow", {"n": 1})
+    receiver.wait_for(1, "/slow")
+
+    # When an event for the other webhook comes in while the slow request is open
+    ingest(dev, "shop", "order.Fast", {"n": 2})
+    try:
+        receiver.wait_for(1, "/fast")
+    finally:
+        release.set()
+
+    # Then it was delivered while the slow request was still open: that one request was
+    # answered afterwards and recorded as the slow delivery's one, successful, attempt
+    [invocation] = invocations(dev, slow, until="success")
+    attempts = dev.api("GET", f"/api/v2/webhooks/{slow}/invocations/{invocation['id']}/attempts", dev.token).json()[
+        "attempts"
+    ]
+    assert [a["status_code"] for a in attempts] == [200]
+    assert len(receiver.wait_for(1, "/slow")) == 1
