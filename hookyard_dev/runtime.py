@@ -1,10 +1,18 @@
 """Run a function's real handler in this process, as Lambda would: its code folder and
-the layer on the path, its environment, an event and a context."""
+the layer on the path, its environment, an event and a context.
+
+Lambda hands each execution environment one event at a time and scales out with more
+environments. Here a function has one copy of its modules, shared by every thread of
+`hookyard dev`, so whether it may run several events at once depends on whether its
+handler keeps per-event state in module globals (see `runs_events_concurrently`).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -75,10 +83,32 @@ def function_environment(template: Template) -> dict[str, str]:
     return merged
 
 
+def runs_events_concurrently(spec: FunctionSpec) -> bool:
+    """Whether the one in-process copy of a function may handle several events at once.
+
+    - Triggered by SQS only: yes, one batch per concurrent "instance", up to the event
+      source mapping's concurrency (see `hookyard_dev.poller`). Such a handler must keep
+      no per-invocation state in module globals (the delivery and flow runner handlers
+      build their collaborators, and flow_runner its BatchProcessor, per invocation).
+    - Anything else (API routes, the authorizer, no event at all): no, one event at a
+      time. Powertools' resolver keeps the current event on the module's `app`, so two
+      requests at once would answer each other's tenant.
+    """
+    return bool(spec.sqs) and not spec.routes
+
+
 class FunctionRuntime:
-    def __init__(self, spec: FunctionSpec) -> None:
+    """One function's handler, invoked with Lambda's guarantee: an instance that is not
+    safe to share handles one event at a time; other functions never wait for it."""
+
+    def __init__(self, spec: FunctionSpec, handler: Callable[[dict[str, Any], Any], Any] | None = None) -> None:
         self.spec = spec
-        self._handler: Callable[[dict[str, Any], Any], Any] | None = None
+        self._handler = handler
+        self.concurrent = runs_events_concurrently(spec)
+        # One lock per function, not per stack: a request to function A never waits for B.
+        self._instance: contextlib.AbstractContextManager[Any] = (
+            contextlib.nullcontext() if self.concurrent else threading.Lock()
+        )
 
     @property
     def handler(self) -> Callable[[dict[str, Any], Any], Any]:
@@ -88,5 +118,9 @@ class FunctionRuntime:
         return self._handler
 
     def invoke(self, event: dict[str, Any]) -> Any:
-        context = LambdaContext(self.spec.logical_id, self.spec.memory, self.spec.timeout)
-        return self.handler(event, context)
+        handler = self.handler
+        with self._instance:
+            # The context is made inside: remaining time counts from when the instance
+            # took the event, as on Lambda, not from when the request started waiting.
+            context = LambdaContext(self.spec.logical_id, self.spec.memory, self.spec.timeout)
+            return handler(event, context)

@@ -60,6 +60,7 @@ class SqsMapping:
     queue_id: str
     batch_size: int
     report_failures: bool
+    max_concurrency: int | None = None  # ScalingConfig.MaximumConcurrency, if set
 
 
 @dataclass(frozen=True)
@@ -229,12 +230,14 @@ class Template:
                 elif event["Type"] == "SQS":
                     queue = ep["Queue"]
                     queue_id = queue["Fn::GetAtt"][0] if isinstance(queue, dict) else queue
+                    scaling = self.resolve(ep.get("ScalingConfig", {}))
                     mappings.append(
                         SqsMapping(
                             logical_id,
                             queue_id,
                             int(ep.get("BatchSize", 10)),
                             "ReportBatchItemFailures" in ep.get("FunctionResponseTypes", []),
+                            int(scaling["MaximumConcurrency"]) if "MaximumConcurrency" in scaling else None,
                         )
                     )
             specs[logical_id] = FunctionSpec(

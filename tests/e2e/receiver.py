@@ -1,5 +1,5 @@
 """A programmable HTTP receiver on loopback for end-to-end tests: it records every
-request and answers from a script per path (status, headers, body, delay)."""
+request and answers from a script per path (status, headers, body, delay, hold)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ class Answer:
     body: Any = None  # dict/list -> JSON; str -> text
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    hold: threading.Event | None = None  # answer only once the test sets it (at most a minute)
 
 
 @dataclass
@@ -96,6 +97,8 @@ class Receiver:
                 answer = receiver._next(url.path)
                 if answer.delay:
                     time.sleep(answer.delay)
+                if answer.hold is not None:
+                    answer.hold.wait(60)
                 if isinstance(answer.body, (dict, list)):
                     payload, content_type = json.dumps(answer.body).encode(), "application/json"
                 else:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import base64
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
 from authorizer.logic import ApiArn
 from hookyard_dev.apigw import Gateway, HttpRequest
+from hookyard_dev.runtime import FunctionRuntime
 from hookyard_dev.template import Template
 from ingest.logic import parse_request
 
@@ -269,3 +273,57 @@ def test_method_arn_is_one_the_authorizer_can_read(gateway: Gateway) -> None:
     # Then
     assert method_arn == f"{ARN}/GET{BASE}/my_integration"
     assert ApiArn.from_method_arn(method_arn).prefix == ARN
+
+
+# ------------------------------------------------------------------ isolation
+
+
+class BusyWebhooksApi:
+    """Fake handlers: the webhooks API holds its first request until released; the
+    authorizer allows everything and records whose token it saw."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.webhooks_busy = threading.Event()
+        self.authorized: dict[str, threading.Event] = {"Bearer one": threading.Event(), "Bearer two": threading.Event()}
+
+    def webhooks(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if not self.webhooks_busy.is_set():
+            self.webhooks_busy.set()
+            self.release.wait(10)
+        return {"statusCode": 200, "body": event["requestContext"]["authorizer"]["principalId"]}
+
+    def authorizer(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        token = event["headers"]["Authorization"]
+        self.authorized[token].set()
+        policy = {"Statement": [{"Effect": "Allow", "Resource": ["*"]}]}
+        return {"principalId": token, "policyDocument": policy, "context": {}}
+
+    def other(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return {"statusCode": 200, "body": "other"}
+
+
+def test_while_a_function_is_busy_the_authorizer_and_other_functions_still_answer(template: Template) -> None:
+    # Given the webhooks API busy with one account's request
+    fake = BusyWebhooksApi()
+    [authorizer] = template.api.authorizers.values()
+    handlers = {"WebhooksApiFunction": fake.webhooks, authorizer.function_id: fake.authorizer}
+    runtimes = {
+        fid: FunctionRuntime(spec, handler=handlers.get(fid, fake.other)) for fid, spec in template.functions.items()
+    }
+    gateway = Gateway(template, runtimes)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first = pool.submit(gateway.handle, _request("GET", "/api/v2/webhooks", Authorization="Bearer one"))
+        assert fake.webhooks_busy.wait(10)
+
+        # When another account calls it, and someone calls another function
+        second = pool.submit(gateway.handle, _request("GET", "/api/v2/webhooks", Authorization="Bearer two"))
+        health = gateway.handle(_request("GET", "/api/health"))
+
+        # Then, while the first is still being handled, the other function answers and
+        # the second request is authorized; then each request gets its own answer
+        assert health.body == b"other"
+        assert fake.authorized["Bearer two"].wait(10)
+        assert not first.done()
+        fake.release.set()
+        assert (first.result().body, second.result().body) == (b"Bearer one", b"Bearer two")

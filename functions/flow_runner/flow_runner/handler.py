@@ -26,8 +26,6 @@ from hookyard.dal.connections import ConnectionsRepository
 from hookyard.outbound import OutboundClient, parse_networks
 from hookyard.queues import SqsQueue
 
-processor = BatchProcessor(event_type=EventType.SQS)
-
 
 def _runner() -> Runner:
     settings = get_settings(FlowRunnerSettings)
@@ -67,6 +65,10 @@ def record_handler(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # A processor per invocation: it keeps the batch's records and failures on itself,
+    # so one shared by two invocations at once (hookyard dev runs batches concurrently)
+    # would report the other batch's failures.
+    processor = BatchProcessor(event_type=EventType.SQS)
     return dict(
         process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
     )
