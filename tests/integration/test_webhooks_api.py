@@ -25,8 +25,9 @@ from hookyard.config import get_settings
 from hookyard.crypto import KmsSealer
 from hookyard.dal.invocations import InvocationsRepository
 from hookyard.dal.webhooks import WebhooksRepository
-from hookyard.models.webhooks import AttemptRecord, InvocationStatus
+from hookyard.models.webhooks import AttemptRecord, InvocationStatus, RecordedResponse
 from hookyard.webhooks import signing
+from hookyard.webhooks.invocations import new_invocation
 from hookyard.webhooks.secrets import WebhookSecrets
 from hookyard_dev.template import REGION
 from tests.integration.conftest import body, invoke, load_event, route_queued, routes_of, with_path, with_query
@@ -1343,7 +1344,9 @@ def seed(webhook_id: str, count: int, account_id: int = 1) -> list[str]:
     ids = []
     for i in range(count):
         invocation_id = f"01INV{i:021d}"
-        invocations().create_invocation(account_id, webhook_id, invocation_id, f"ev{i}", "zen:event-type:t")
+        invocations().create_invocation(
+            account_id, new_invocation(webhook_id, invocation_id, f"ev{i}", "zen:event-type:t")
+        )
         status = InvocationStatus.FAILED if i % 2 else InvocationStatus.SUCCESS
         invocations().record_attempt(
             account_id,
@@ -1355,7 +1358,7 @@ def seed(webhook_id: str, count: int, account_id: int = 1) -> list[str]:
                 status_code=500 if i % 2 else 200,
                 completed_at=start + timedelta(minutes=i),
                 duration_ms=12,
-                response_body="x" * 3000,
+                response=RecordedResponse(headers={"content-type": "text/plain"}, payload="x" * 3000),
             ),
         )
         invocations().set_status(account_id, webhook_id, invocation_id, status)
@@ -1398,6 +1401,10 @@ def test_invocations_list_newest_first_with_filters() -> None:
         "created_at": first["created_at"],
         "latest_completed_at": "2026-01-01T00:04:00.000Z",
         "attempts": 1,
+        "trigger": "event",
+        "redelivery_of": None,
+        "recovery_id": None,
+        "requested_by": None,
     }
 
 
@@ -1483,6 +1490,7 @@ def test_attempts_are_listed_with_truncated_response_bodies() -> None:
     assert first["status_code"] == 200
     assert first["duration"] == 12
     assert first["response_body"] == "x" * 1024
+    assert first["response"] == {"headers": {"content-type": "text/plain"}, "payload": "x" * 3000, "truncated": False}
     assert second["status"] == "timeout"
     assert second["error"] == "no answer within 12 s"
     assert second["status_code"] is None
@@ -1513,7 +1521,7 @@ def test_recording_is_idempotent() -> None:
         duration_ms=1,
     )
 
-    existing = invocations().create_invocation(1, created["id"], invocation_id, "other", "other")
+    existing = invocations().create_invocation(1, new_invocation(created["id"], invocation_id, "other", "other"))
     recorded = invocations().record_attempt(1, created["id"], invocation_id, again)
 
     assert existing is not None
@@ -1526,7 +1534,7 @@ def test_recording_is_idempotent() -> None:
 def test_recording_an_attempt_sets_the_invocation_status_with_it() -> None:
     created = create()
     invocation_id = "01INV" + "9" * 21
-    invocations().create_invocation(1, created["id"], invocation_id, "ev9", "zen:event-type:t")
+    invocations().create_invocation(1, new_invocation(created["id"], invocation_id, "ev9", "zen:event-type:t"))
     first = AttemptRecord(
         number=1,
         status=InvocationStatus.SERVER_ERROR,

@@ -12,8 +12,16 @@ from datetime import datetime
 from typing import Any
 
 from hookyard.errors import NotFound
+from hookyard.messages import OutboundRequest
 from hookyard.models.triggers import TriggerRecord
-from hookyard.models.webhooks import AttemptRecord, InvocationRecord, InvocationStatus, WebhookRecord, WebhookStatus
+from hookyard.models.webhooks import (
+    AttemptRecord,
+    InvocationRecord,
+    InvocationStatus,
+    RecoveryRecord,
+    WebhookRecord,
+    WebhookStatus,
+)
 from hookyard.outbound import OutboundError, OutboundResponse
 from hookyard.queues import QueueError
 from hookyard.routing import Route
@@ -117,24 +125,20 @@ class MemoryTriggers:
 @dataclass
 class MemoryInvocations:
     """Invocations and attempts as the DynamoDB repository keeps them: an attempt number
-    is written once, and a final status never changes."""
+    is written once, a final status never changes, the request is kept per invocation."""
 
     invocations: dict[str, InvocationRecord] = field(default_factory=dict)
     attempts: dict[str, list[AttemptRecord]] = field(default_factory=dict)
+    requests: dict[str, OutboundRequest] = field(default_factory=dict)
 
     def create_invocation(
-        self, account_id: int, webhook_id: str, invocation_id: str, event_id: str, event_type: str
+        self, account_id: int, record: InvocationRecord, request: OutboundRequest | None = None
     ) -> InvocationRecord | None:
-        if invocation_id in self.invocations:
-            return self.invocations[invocation_id]
-        self.invocations[invocation_id] = InvocationRecord(
-            id=invocation_id,
-            webhook_id=webhook_id,
-            event_id=event_id,
-            event_type=event_type,
-            status=InvocationStatus.ACCEPTED,
-            created_at=datetime(2026, 1, 1),
-        )
+        if record.id in self.invocations:
+            return self.invocations[record.id]
+        self.invocations[record.id] = record
+        if request is not None:
+            self.requests[record.id] = request
         return None
 
     def get_invocation(self, account_id: int, webhook_id: str, invocation_id: str) -> InvocationRecord:
@@ -142,6 +146,40 @@ class MemoryInvocations:
             return self.invocations[invocation_id]
         except KeyError:
             raise NotFound() from None
+
+    def stored_request(self, account_id: int, webhook_id: str, invocation_id: str) -> OutboundRequest | None:
+        return self.requests.get(invocation_id)
+
+    def list_invocations(
+        self,
+        account_id: int,
+        webhook_id: str,
+        *,
+        limit: int,
+        after: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        status: Any = None,
+    ) -> tuple[list[InvocationRecord], bool]:
+        """Newest first by creation (ids sort by it here), `after` an id."""
+        found = sorted(
+            (r for r in self.invocations.values() if r.webhook_id == webhook_id),
+            key=lambda r: (r.created_at, r.id),
+            reverse=True,
+        )
+        if status is not None:
+            found = [r for r in found if r.status in status]
+        if since is not None:
+            found = [r for r in found if r.created_at >= since]
+        if until is not None:
+            found = [r for r in found if r.created_at <= until]
+        if after is not None:
+            ids = [r.id for r in found]
+            found = found[ids.index(after) + 1 :]
+        return found[:limit], len(found) > limit
+
+    def cursor(self, record: InvocationRecord) -> str:
+        return record.id
 
     def record_attempt(
         self,
@@ -177,6 +215,37 @@ class MemoryInvocations:
             current = current.model_copy(update={"status": status})
             self.invocations[invocation_id] = current
         return current
+
+
+class MemoryRecoveries:
+    def __init__(self, *records: RecoveryRecord) -> None:
+        self.records = {r.id: r for r in records}
+
+    def get(self, account_id: int, webhook_id: str, recovery_id: str) -> RecoveryRecord:
+        try:
+            return self.records[recovery_id]
+        except KeyError:
+            raise NotFound() from None
+
+    def progress(self, account_id: int, webhook_id: str, recovery_id: str, sent: int, done: bool) -> None:
+        record = self.records[recovery_id]
+        self.records[recovery_id] = record.model_copy(
+            update={"sent": record.sent + sent, "status": "done" if done else record.status}
+        )
+
+
+class MemoryBus:
+    """Records Hookyard's events: (account id, detail type, body, about webhook)."""
+
+    def __init__(self) -> None:
+        self.published: list[tuple[int, str, dict[str, Any], str]] = []
+
+    def publish(self, account_id: int, detail_type: str, body: Mapping[str, Any], *, about_webhook: str) -> None:
+        self.published.append((account_id, detail_type, dict(body), about_webhook))
+
+    @property
+    def types(self) -> list[str]:
+        return [t for _, t, _, _ in self.published]
 
 
 class OpenThrottle:

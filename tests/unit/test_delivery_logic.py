@@ -4,22 +4,36 @@ deleted webhook or a 410 does."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from delivery.logic import Delivery, invocation_id
-from hookyard.messages import AttemptMessage, SubscriptionMessage, TriggerMessage
+from delivery.logic import Delivery
+from hookyard.messages import AttemptMessage, OutboundRequest, RecoverMessage, SubscriptionMessage, TriggerMessage
 from hookyard.models.triggers import TriggerRecord
-from hookyard.models.webhooks import HttpMethod, InvocationStatus, RequestFormat, WebhookRecord, WebhookStatus
+from hookyard.models.webhooks import (
+    AuthType,
+    HttpMethod,
+    InvocationRecord,
+    InvocationStatus,
+    RecoveryRecord,
+    RequestFormat,
+    StoredAuthentication,
+    WebhookRecord,
+    WebhookStatus,
+)
 from hookyard.outbound import OutboundTimeout
 from hookyard.webhooks import signing
+from hookyard.webhooks.breaker import Permit
+from hookyard.webhooks.invocations import invocation_id
 from hookyard.webhooks.secrets import WebhookSecrets
 from tests.unit.fakes import (
     ClosedBreakers,
+    MemoryBus,
     MemoryInvocations,
     MemoryQueue,
+    MemoryRecoveries,
     MemorySealer,
     MemoryTriggers,
     MemoryWebhooks,
@@ -69,6 +83,8 @@ class Stack:
         self.queue = MemoryQueue()
         self.http = ScriptedHttp(*replies)
         self.throttle = throttle or OpenThrottle()
+        self.bus = MemoryBus()
+        self.recoveries = MemoryRecoveries()
         self.delivery = self.fresh(**kw)
 
     def fresh(self, triggers: MemoryTriggers | None = None) -> Delivery:
@@ -82,6 +98,8 @@ class Stack:
             secrets=SECRETS,
             client=self.http,
             queue=self.queue,
+            bus=self.bus,
+            recoveries=self.recoveries,
         )
 
     def only_invocation(self) -> Any:
@@ -250,3 +268,187 @@ def test_a_trigger_message_that_no_longer_matches_the_trigger_sends_nothing(
 
     assert stack.http.requests == []
     assert stack.invocations.invocations == {}
+
+
+# ------------------------------------------------------------------ what is kept
+
+
+def test_an_attempt_keeps_the_request_with_secrets_redacted_and_the_response() -> None:
+    hooks = MemoryWebhooks(
+        webhook(
+            custom_headers={"X-Team": "support-secret"},
+            authentication=StoredAuthentication(
+                type=AuthType.BEARER_TOKEN, sealed=SECRETS.seal_authentication(1, "01WEBHOOK", {"token": "t0ken"})
+            ),
+        )
+    )
+    answer = response(500, b'{"error": "boom"}', headers={"content-type": "application/json", "x-trace": "7"})
+    stack = Stack(answer, hooks=hooks)
+
+    stack.delivery.subscription(subscription())
+
+    [attempt] = stack.invocations.attempts[stack.only_invocation().id]
+    assert attempt.request is not None
+    assert attempt.response is not None
+    sent = attempt.request.headers
+    assert sent["Authorization"] == sent["X-Team"] == "[redacted]"
+    assert sent["x-zendesk-webhook-signature"] == stack.http.requests[0]["headers"]["x-zendesk-webhook-signature"]
+    assert "t0ken" not in repr(attempt)
+    assert "support-secret" not in repr(attempt)
+    assert attempt.response.headers == {"content-type": "application/json", "x-trace": "7"}
+    assert attempt.response.payload == '{"error": "boom"}'
+    assert attempt.response.truncated is False
+    kept = stack.invocations.requests[stack.only_invocation().id]
+    assert kept.body == stack.http.requests[0]["body"].decode()
+
+
+def test_a_response_payload_is_kept_up_to_16_kb_and_marked_truncated() -> None:
+    stack = Stack(response(200, b"x" * 20_000))
+
+    stack.delivery.subscription(subscription())
+
+    [attempt] = stack.invocations.attempts[stack.only_invocation().id]
+    assert attempt.response is not None
+    assert len(attempt.response.payload or "") == 16 * 1024
+    assert attempt.response.truncated is True
+
+
+# ------------------------------------------------------------------ Hookyard's events
+
+
+def test_a_final_failure_is_announced_with_the_webhook_invocation_status_and_code() -> None:
+    stack = Stack(response(500))
+
+    stack.delivery.subscription(subscription())
+
+    [(account_id, detail_type, body, about)] = stack.bus.published
+    record = stack.only_invocation()
+    assert (account_id, detail_type, about) == (1, "webhook.invocation.failed", "01WEBHOOK")
+    assert body["webhook_id"] == "01WEBHOOK"
+    assert body["invocation_id"] == record.id
+    assert (body["status"], body["status_code"]) == ("failed", 500)
+
+
+def test_a_retrying_or_successful_invocation_announces_nothing() -> None:
+    stack = Stack(response(409), response(200))
+
+    stack.delivery.subscription(subscription())
+    stack.run_scheduled()
+
+    assert stack.bus.published == []
+
+
+def test_a_notice_that_cannot_be_delivered_raises_no_notice_of_its_own() -> None:
+    stack = Stack(response(500))
+    notice = {**EVENT, "source_system": "hookyard", "event_type": "webhook.invocation.failed"}
+
+    stack.delivery.subscription(
+        SubscriptionMessage(kind="subscription", account_id=1, webhook_id="01WEBHOOK", event=notice)
+    )
+
+    assert stack.only_invocation().status == InvocationStatus.FAILED
+    assert stack.bus.published == []
+
+
+def test_410_is_announced_as_a_deactivation() -> None:
+    stack = Stack(response(410))
+
+    stack.delivery.subscription(subscription())
+
+    assert stack.bus.types == ["webhook.invocation.failed", "webhook.deactivated"]
+
+
+def test_the_breaker_opening_and_closing_are_announced() -> None:
+    class Tripping(ClosedBreakers):
+        def acquire(self, account_id: int, webhook_id: str) -> Permit:
+            return Permit(allowed=True, probe=bool(self.results))
+
+        def record(self, account_id: int, webhook_id: str, *, success: bool, probe: bool) -> bool:
+            self.results.append(success)
+            return not success
+
+    stack = Stack(response(500), response(200))
+    delivery = stack.fresh()
+    delivery.breakers = Tripping()
+
+    delivery.subscription(subscription())
+    delivery.subscription(SubscriptionMessage(kind="subscription", account_id=1, webhook_id="01WEBHOOK",
+                                              event={**EVENT, "event_id": "01EVENT2"}))  # fmt: skip
+
+    assert stack.bus.types == ["webhook.invocation.failed", "webhook.circuit.opened", "webhook.circuit.closed"]
+
+
+# ------------------------------------------------------------------ recovery
+
+
+def failed_invocations(stack: Stack, count: int, *, redelivered: int = 0) -> None:
+    for n in range(count):
+        created = datetime(2026, 1, 1, 0, n, tzinfo=UTC)
+        request = OutboundRequest(method="POST", body=f'{{"n": {n}}}', event_id=f"01EV{n:04d}", event_type="t")
+        for copy in range(1 + (n < redelivered)):
+            record = InvocationRecord(
+                id=f"01EV{n:04d}-{copy}",
+                webhook_id="01WEBHOOK",
+                event_id=f"01EV{n:04d}",
+                event_type="t",
+                status=InvocationStatus.FAILED,
+                created_at=created + timedelta(seconds=copy),
+                attempts=1,
+            )
+            stack.invocations.create_invocation(1, record, request)
+
+
+def recovery(count: int) -> RecoveryRecord:
+    return RecoveryRecord(
+        account_id=1,
+        webhook_id="01WEBHOOK",
+        id="01RECOVERY",
+        since=datetime(2026, 1, 1, tzinfo=UTC),
+        until=datetime(2026, 1, 2, tzinfo=UTC),
+        count=count,
+        requested_by="token-1",
+        created_at=NOW,
+    )
+
+
+def recover_message(after: str | None = None) -> RecoverMessage:
+    return RecoverMessage(kind="recover", account_id=1, webhook_id="01WEBHOOK", recovery_id="01RECOVERY", after=after)
+
+
+def test_a_recovery_sends_each_failed_event_once_in_pages_as_new_invocations() -> None:
+    stack = Stack()
+    failed_invocations(stack, 25, redelivered=3)
+    stack.recoveries = MemoryRecoveries(recovery(25))
+    delivery = stack.fresh()
+    delivery.recoveries = stack.recoveries
+
+    delivery.recover(recover_message())
+    pages = 1
+    while next_pages := [b for b, _ in stack.queue.sent if b["kind"] == "recover"]:
+        stack.queue.sent = [(b, d) for b, d in stack.queue.sent if b["kind"] != "recover"]
+        delivery.recover(RecoverMessage.model_validate(next_pages[0]))
+        pages += 1
+
+    sent = [b for b, _ in stack.queue.sent if b["kind"] == "attempt"]
+    assert sorted(b["request"]["event_id"] for b in sent) == [f"01EV{n:04d}" for n in range(25)]
+    new = [stack.invocations.invocations[b["invocation_id"]] for b in sent]
+    assert {(r.trigger, r.recovery_id, r.requested_by) for r in new} == {("recovery", "01RECOVERY", "token-1")}
+    assert all(r.redelivery_of and r.redelivery_of.startswith(r.event_id) for r in new)
+    assert stack.recoveries.records["01RECOVERY"].sent == 25
+    assert stack.recoveries.records["01RECOVERY"].status == "done"
+    assert pages == 2
+
+
+def test_a_recovery_page_handled_twice_sends_each_event_once() -> None:
+    stack = Stack(response(200))
+    failed_invocations(stack, 3)
+    stack.recoveries = MemoryRecoveries(recovery(3))
+    delivery = stack.fresh()
+    delivery.recoveries = stack.recoveries
+
+    delivery.recover(recover_message())
+    stack.recoveries.records["01RECOVERY"] = recovery(3)  # as if its progress had not been written
+    delivery.recover(recover_message())
+    stack.run_scheduled()
+
+    assert sorted(r["body"] for r in stack.http.requests) == [b'{"n": 0}', b'{"n": 1}', b'{"n": 2}']

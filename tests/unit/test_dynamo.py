@@ -108,7 +108,18 @@ def test_deserialize_reads_nested_numbers_as_ints() -> None:
     assert type(value["list"][0]) is int
 
 
-@pytest.mark.parametrize("value", [1.5, Decimal("1"), b"bytes", {1, 2}])
+def test_bytes_are_a_binary_attribute_and_packed_text_round_trips() -> None:
+    from hookyard.dynamo import pack, unpack
+
+    packed = pack('{"payload": "' + "x" * 2000 + '"}')
+
+    assert serialize(packed) == {"B": packed}
+    assert deserialize({"B": packed}) == packed
+    assert len(packed) < 100
+    assert unpack(packed) == '{"payload": "' + "x" * 2000 + '"}'
+
+
+@pytest.mark.parametrize("value", [1.5, Decimal("1"), {1, 2}])
 def test_serialize_refuses_values_dynamodb_should_not_hold(value: Any) -> None:
     # When / Then
     with pytest.raises(TypeError, match="cannot store"):

@@ -117,3 +117,20 @@ def test_an_event_hookyard_cannot_route_is_dropped_not_retried() -> None:
     assert routed.failed == []
     assert routed.events == 0
     assert flows.sent == deliveries.sent == []
+
+
+def test_a_hookyard_notice_about_a_webhook_is_not_sent_to_that_webhook() -> None:
+    failed = "hookyard:event-type:webhook.invocation.failed"
+    index = MemoryRouteIndex([webhook_route("01SELF", failed), webhook_route("01WATCHER", failed)])
+    subject, _, deliveries, _ = router(index)
+    notice = {
+        "id": "eb-n",
+        "source": "hookyard",
+        "detail-type": "webhook.invocation.failed",
+        "detail": {"account_id": 1, "event_id": "01N", "received_at": "t", "about_webhook": "01SELF",
+                   "body": {"webhook_id": "01SELF"}},
+    }  # fmt: skip
+
+    subject.route([("m1", notice)])
+
+    assert [b["webhook_id"] for b in deliveries.bodies] == ["01WATCHER"]

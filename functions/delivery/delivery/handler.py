@@ -17,9 +17,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from delivery.log import logger
 from delivery.logic import Delivery, Result
 from hookyard import messages
+from hookyard.bus import EventBridgeBus
 from hookyard.config import DeliverySettings, get_settings
 from hookyard.crypto import KmsSealer
 from hookyard.dal.invocations import InvocationsRepository
+from hookyard.dal.recoveries import RecoveriesRepository
 from hookyard.dal.throttle import InvocationThrottle
 from hookyard.dal.triggers import TriggersRepository
 from hookyard.dal.webhooks import WebhooksRepository
@@ -42,6 +44,8 @@ def _delivery() -> Delivery:
         secrets=WebhookSecrets(KmsSealer()),
         client=OutboundClient(allow=parse_networks(settings.allow_cidrs)),
         queue=SqsQueue(settings.delivery_queue_url),
+        bus=EventBridgeBus(settings.event_bus_name),
+        recoveries=RecoveriesRepository(settings.activity_table, settings.retention_days),
     )
 
 
@@ -51,6 +55,8 @@ def process(delivery: Delivery, record: dict[str, Any]) -> Result:
         return delivery.subscription(message)
     if isinstance(message, messages.TriggerMessage):
         return delivery.trigger(message)
+    if isinstance(message, messages.RecoverMessage):
+        return delivery.recover(message)
     return delivery.attempt(message)
 
 

@@ -14,11 +14,17 @@ only what cannot be recorded is left to SQS (and so to the DLQ).
 
 Redelivered messages do nothing twice: a message for an invocation that is final, or
 whose attempt was already made, is dropped; a final status never changes.
+
+Every attempt keeps what was sent (headers with authentication and custom header values
+redacted; the payload is kept once per invocation) and what came back (headers, and the
+payload up to RESPONSE_PAYLOAD_BYTES). A recovery is sent again page by page from here:
+each `recover` message sends up to RECOVERY_PAGE invocations and schedules the next page
+RECOVERY_INTERVAL_SECONDS later. Hookyard's own events (hookyard.bus) announce final
+failures, deactivations and the breaker opening and closing.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Mapping
@@ -27,16 +33,30 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from delivery.log import logger
-from hookyard import clock, queues
+from hookyard import bus, clock, queues
 from hookyard.errors import NotFound
-from hookyard.messages import AttemptMessage, OutboundRequest, SubscriptionMessage, TriggerMessage
+from hookyard.messages import AttemptMessage, OutboundRequest, RecoverMessage, SubscriptionMessage, TriggerMessage
 from hookyard.models.triggers import TriggerRecord
-from hookyard.models.webhooks import AttemptRecord, InvocationRecord, InvocationStatus, WebhookRecord
+from hookyard.models.webhooks import (
+    AttemptRecord,
+    InvocationRecord,
+    InvocationStatus,
+    InvocationTrigger,
+    RecordedRequest,
+    RecordedResponse,
+    RecoveryRecord,
+    WebhookRecord,
+)
 from hookyard.outbound import OutboundError, OutboundResponse, OutboundTimeout
 from hookyard.webhooks import breaker, payload, retry, signing, triggers
+from hookyard.webhooks.invocations import RECOVERABLE, first_attempt, invocation_id, new_invocation
 from hookyard.webhooks.secrets import WebhookSecrets
 
 REQUEST_TIMEOUT_SECONDS = 12.0
+RESPONSE_PAYLOAD_BYTES = 16 * 1024
+REDACTED = "[redacted]"
+RECOVERY_PAGE = 20
+RECOVERY_INTERVAL_SECONDS = 2.0
 
 
 class Webhooks(Protocol):
@@ -51,10 +71,26 @@ class Triggers(Protocol):
 
 class Invocations(Protocol):
     def create_invocation(
-        self, account_id: int, webhook_id: str, invocation_id: str, event_id: str, event_type: str
+        self, account_id: int, record: InvocationRecord, request: OutboundRequest | None = None
     ) -> InvocationRecord | None: ...
 
     def get_invocation(self, account_id: int, webhook_id: str, invocation_id: str) -> InvocationRecord: ...
+
+    def stored_request(self, account_id: int, webhook_id: str, invocation_id: str) -> OutboundRequest | None: ...
+
+    def list_invocations(
+        self,
+        account_id: int,
+        webhook_id: str,
+        *,
+        limit: int,
+        after: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        status: frozenset[InvocationStatus] | None = None,
+    ) -> tuple[list[InvocationRecord], bool]: ...
+
+    def cursor(self, record: InvocationRecord) -> str: ...
 
     def record_attempt(
         self,
@@ -92,6 +128,12 @@ class Throttle(Protocol):
     def admit(self, account_id: int) -> float: ...
 
 
+class Recoveries(Protocol):
+    def get(self, account_id: int, webhook_id: str, recovery_id: str) -> RecoveryRecord: ...
+
+    def progress(self, account_id: int, webhook_id: str, recovery_id: str, sent: int, done: bool) -> None: ...
+
+
 class Breakers(Protocol):
     def acquire(self, account_id: int, webhook_id: str) -> breaker.Permit: ...
 
@@ -118,6 +160,8 @@ class Delivery:
     secrets: WebhookSecrets
     client: Http
     queue: queues.Queue
+    bus: bus.Bus
+    recoveries: Recoveries
     # Webhooks and triggers as read for this batch (None: gone or inactive): a batch's
     # messages mostly go to the same few, so each is read once per batch.
     _webhooks: dict[tuple[int, str], WebhookRecord | None] = field(default_factory=dict)
@@ -159,7 +203,8 @@ class Delivery:
             )
         except triggers.RenderError as exc:
             # This event cannot fill the template: the invocation fails, visibly.
-            if self.invocations.create_invocation(message.account_id, webhook.id, invocation, event_id, event_type):
+            record = new_invocation(webhook.id, invocation, event_id, event_type)
+            if self.invocations.create_invocation(message.account_id, record):
                 return Result(None)  # recorded before
             failure = AttemptRecord(
                 number=1, status=InvocationStatus.FAILED, completed_at=clock.now(), duration_ms=0, error=exc.detail
@@ -181,23 +226,10 @@ class Delivery:
     def _first_attempt(
         self, account_id: int, webhook: WebhookRecord, invocation: str, request: OutboundRequest
     ) -> Result:
-        existing = self.invocations.create_invocation(
-            account_id, webhook.id, invocation, request.event_id, request.event_type
-        )
-        if existing is not None and (
-            existing.final or existing.attempts or existing.status != InvocationStatus.ACCEPTED
-        ):
-            # A redelivered message: the invocation is under way (or done) already.
-            return Result(None)
-        attempt = AttemptMessage(
-            kind="attempt",
-            account_id=account_id,
-            webhook_id=webhook.id,
-            invocation_id=invocation,
-            attempt=1,
-            request=request,
-        )
-        return self._attempt(attempt, webhook)
+        record = new_invocation(webhook.id, invocation, request.event_id, request.event_type)
+        if not _is_new(self.invocations.create_invocation(account_id, record, request)):
+            return Result(None)  # a redelivered message: the invocation is under way (or done) already
+        return self._attempt(first_attempt(account_id, webhook.id, invocation, request), webhook)
 
     # ------------------------------------------------------------ attempts
     def attempt(self, message: AttemptMessage) -> Result:
@@ -282,6 +314,13 @@ class Delivery:
         decision = retry.decide(webhook.retry_policy, message.attempt, outcome, now=datetime.now(UTC))
         succeeded = isinstance(decision, retry.Success)
         opened = self.breakers.record(message.account_id, webhook.id, success=succeeded, probe=probe)
+        recorded_response = None
+        if status_code is not None:
+            recorded_response = RecordedResponse(
+                headers=response.headers,
+                payload=_first_bytes(response_body or "", RESPONSE_PAYLOAD_BYTES) or None,
+                truncated=response.truncated or len((response_body or "").encode()) > RESPONSE_PAYLOAD_BYTES,
+            )
         if isinstance(decision, retry.Retry):
             # Scheduled before the attempt is recorded: a crash in between repeats this
             # attempt (at least once) rather than losing the next one.
@@ -300,14 +339,23 @@ class Delivery:
                 completed_at=clock.now(),
                 duration_ms=duration_ms,
                 error=error,
-                response_body=response_body,
+                request=RecordedRequest(headers=_redacted(headers, webhook, self.secrets), payload=None),
+                response=recorded_response,
             ),
             status=decision.invocation_status,
         )
+        if isinstance(decision, retry.Final):
+            self._announce_failure(message, decision, status_code, error)
         if isinstance(decision, retry.Final) and decision.deactivate:
-            self.webhooks.deactivate(message.account_id, webhook.id, "the endpoint answered 410 Gone")
+            reason = "the endpoint answered 410 Gone"
+            self.webhooks.deactivate(message.account_id, webhook.id, reason)
             self._webhooks[(message.account_id, webhook.id)] = None
             logger.warning("webhook deactivated: 410 Gone", webhook_id=webhook.id)
+            self._announce(message.account_id, bus.DEACTIVATED, webhook.id, {"reason": reason})
+        if opened:
+            self._announce(message.account_id, bus.CIRCUIT_OPENED, webhook.id, {})
+        elif probe and succeeded:
+            self._announce(message.account_id, bus.CIRCUIT_CLOSED, webhook.id, {})
         logger.info(
             "delivery attempt",
             account_id=message.account_id,
@@ -320,6 +368,94 @@ class Delivery:
             duration_ms=duration_ms,
         )
         return Result(decision.invocation_status, attempted=True, failed=not succeeded, breaker_opened=opened)
+
+    # ------------------------------------------------------------ recovery
+    def recover(self, message: RecoverMessage) -> Result:
+        """One page of a recovery: the next failed invocations sent again as new ones."""
+        if (wait := queues.due_in(message.model_dump())) > 0:
+            self.queue.send_later(message.model_dump(), wait)
+            return Result(None)
+        try:
+            recovery = self.recoveries.get(message.account_id, message.webhook_id, message.recovery_id)
+        except NotFound:
+            return Result(None)  # expired
+        if recovery.status == "done":
+            return Result(None)
+        webhook = self._active_webhook(message.account_id, message.webhook_id)
+        page: list[InvocationRecord] = []
+        more = False
+        if webhook is not None:  # else the recovery stops: nothing can be sent now
+            page, more = self.invocations.list_invocations(
+                message.account_id,
+                message.webhook_id,
+                limit=RECOVERY_PAGE,
+                after=message.after,
+                since=recovery.since,
+                until=recovery.until,
+                status=RECOVERABLE,
+            )
+        attempts = [a.model_dump() for original in page if (a := self._resend(recovery, original)) is not None]
+        if attempts:
+            self.queue.send_batch(attempts)
+        if more:
+            following = message.model_copy(update={"after": self.invocations.cursor(page[-1])})
+            self.queue.send_later(following.model_dump(exclude={"not_before"}), RECOVERY_INTERVAL_SECONDS)
+        self.recoveries.progress(message.account_id, message.webhook_id, recovery.id, len(attempts), done=not more)
+        logger.info(
+            "recovery page sent", webhook_id=message.webhook_id, recovery_id=recovery.id, sent=len(attempts), more=more
+        )
+        return Result(None)
+
+    def _resend(self, recovery: RecoveryRecord, original: InvocationRecord) -> AttemptMessage | None:
+        """The first attempt of the new invocation sending `original` again (None: sent
+        before, by this recovery, or nothing kept to send)."""
+        request = self.invocations.stored_request(recovery.account_id, recovery.webhook_id, original.id)
+        if request is None:
+            return None
+        # One per event per recovery: an event whose redelivery failed too is sent once.
+        invocation = invocation_id(original.event_id, recovery.webhook_id, "recovery", recovery.id)
+        record = new_invocation(
+            recovery.webhook_id,
+            invocation,
+            original.event_id,
+            original.event_type,
+            trigger=InvocationTrigger.RECOVERY,
+            redelivery_of=original.id,
+            recovery_id=recovery.id,
+            requested_by=recovery.requested_by,
+        )
+        existing = self.invocations.create_invocation(recovery.account_id, record, request)
+        # Made before from another invocation of the event (its redelivery, say): sent once.
+        # Made before from this one: this page is handled again; send if never attempted.
+        if existing is not None and (existing.redelivery_of != original.id or not _is_new(existing)):
+            return None
+        return first_attempt(recovery.account_id, recovery.webhook_id, invocation, request)
+
+    # ------------------------------------------------------------ notices
+    def _announce_failure(
+        self, message: AttemptMessage, decision: retry.Final, status_code: int | None, error: str | None
+    ) -> None:
+        if bus.is_hookyard_event(message.request.event_type):
+            return  # a notice that could not be delivered announces nothing (no loops)
+        body = {
+            "webhook_id": message.webhook_id,
+            "invocation_id": message.invocation_id,
+            "event_id": message.request.event_id,
+            "event_type": message.request.event_type,
+            "status": InvocationStatus.FAILED.value,
+            "status_code": status_code,
+            "attempts": message.attempt,
+            "error": error or (f"the endpoint answered {status_code}" if status_code else decision.status.value),
+        }
+        self._announce(message.account_id, bus.INVOCATION_FAILED, message.webhook_id, body)
+
+    def _announce(self, account_id: int, detail_type: str, webhook_id: str, body: Mapping[str, object]) -> None:
+        """Publish a Hookyard event; the outcome it reports is recorded already, so a bus
+        that refuses it costs the notice, not the delivery."""
+        try:
+            self.bus.publish(account_id, detail_type, {"webhook_id": webhook_id, **body}, about_webhook=webhook_id)
+        except Exception:
+            logger.exception("hookyard event not published", event_type=detail_type, webhook_id=webhook_id)
 
     # ------------------------------------------------------------ helpers
     def _active_webhook(self, account_id: int, webhook_id: str) -> WebhookRecord | None:
@@ -351,10 +487,27 @@ class Delivery:
         return self._triggers[cache_key]
 
 
-def invocation_id(event_id: str, *parts: str) -> str:
-    """Deterministic per event and destination, so a redelivered message finds its
-    invocation instead of creating a second one."""
-    return f"{event_id}-{hashlib.sha256(':'.join(parts).encode()).hexdigest()[:8]}"
+def _is_new(existing: InvocationRecord | None) -> bool:
+    """Whether an invocation that create_invocation found (None: it made it) still needs
+    its first attempt: yes if it was made but never attempted (a crash in between)."""
+    return existing is None or (
+        not existing.final and not existing.attempts and existing.status == InvocationStatus.ACCEPTED
+    )
 
 
-__all__ = ["Delivery", "Result", "invocation_id"]
+def _redacted(headers: Mapping[str, str], webhook: WebhookRecord, secrets: WebhookSecrets) -> dict[str, str]:
+    """The headers as sent, with the values of authentication and custom headers replaced
+    (the signature, which proves nothing to anyone without the secret, is kept)."""
+    secret = {name.lower() for name in webhook.custom_headers}
+    if webhook.authentication is not None:
+        secret |= {name.lower() for name in secrets.auth_headers(webhook)}
+    return {name: (REDACTED if name.lower() in secret else value) for name, value in headers.items()}
+
+
+def _first_bytes(text: str, limit: int) -> str:
+    """At most `limit` bytes of UTF-8, cut on a character boundary."""
+    raw = text.encode()
+    return text if len(raw) <= limit else raw[:limit].decode("utf-8", errors="ignore")
+
+
+__all__ = ["Delivery", "Result"]

@@ -29,9 +29,14 @@ from hookyard.errors import BadRequest
 from hookyard.models.webhooks import (
     AttemptList,
     CreateWebhookRequest,
+    Invocation,
     InvocationList,
     InvocationStatus,
     PatchWebhookRequest,
+    RecoverRequest,
+    Recovery,
+    RecoveryResponse,
+    RedeliverResponse,
     SigningSecret,
     SigningSecretResponse,
     TestWebhookRequest,
@@ -43,7 +48,7 @@ from hookyard.models.webhooks import (
     WebhookStatus,
 )
 from hookyard.observability import API_CORRELATION_PATH
-from webhooks_api import logic, paging, triggers
+from webhooks_api import logic, paging, resend, triggers
 from webhooks_api.services import actor, services
 from webhooks_api.settings import WebhooksApiSettings
 
@@ -223,7 +228,52 @@ def list_invocations(
 
 @app.get(f"{BASE}/<webhook_id>/invocations/<invocation_id>/attempts")
 def list_attempts(webhook_id: WebhookIdPath, invocation_id: Annotated[str, Path(max_length=100)]) -> AttemptList:
+    """Each attempt with what was sent (headers, authentication and custom header values
+    redacted; the payload) and what came back (headers; the payload's first 16 KB)."""
     return AttemptList(attempts=logic.list_attempts(services(), caller_account_id(app), webhook_id, invocation_id))
+
+
+InvocationIdPath = Annotated[str, Path(max_length=100, description="The invocation's id")]
+
+
+@app.post(
+    f"{BASE}/<webhook_id>/invocations/<invocation_id>/redeliver",
+    responses={202: {"description": "A new invocation sending the same request again, queued"}},
+)
+def redeliver_invocation(webhook_id: WebhookIdPath, invocation_id: InvocationIdPath) -> tuple[RedeliverResponse, int]:
+    """Send an invocation again (Hookyard's addition): the same payload, as a new invocation
+    (a new x-zendesk-webhook-invocation-id), signed and authenticated as the webhook is now,
+    through the queue, the breaker and the throttle. 409 if the webhook was deleted, 400
+    if it is inactive."""
+    account_id = caller_account_id(app)
+    record = resend.redeliver(services(), account_id, actor(app), webhook_id, invocation_id)
+    logger.info("invocation redelivered", account_id=account_id, webhook_id=webhook_id, of=invocation_id,
+                invocation_id=record.id)  # fmt: skip
+    return RedeliverResponse(invocation=Invocation(**record.model_dump())), 202
+
+
+@app.post(
+    f"{BASE}/<webhook_id>/recover",
+    responses={202: {"description": "The recovery, started: its invocations are sent page by page"}},
+)
+def recover_webhook(webhook_id: WebhookIdPath, body: RecoverRequest) -> tuple[RecoveryResponse, int]:
+    """Send again every invocation of the webhook that ended failed or terminated between
+    `since` and `until` (default now), once per event, at a bounded rate (Hookyard's
+    addition). `since` must be within the retention period."""
+    account_id = caller_account_id(app)
+    record = resend.recover(services(), account_id, actor(app), webhook_id, body.since, body.until)
+    logger.info("recovery started", account_id=account_id, webhook_id=webhook_id, recovery_id=record.id,
+                count=record.count)  # fmt: skip
+    return RecoveryResponse(recovery=Recovery(**record.model_dump())), 202
+
+
+@app.get(f"{BASE}/<webhook_id>/recoveries/<recovery_id>")
+def show_recovery(
+    webhook_id: WebhookIdPath, recovery_id: Annotated[str, Path(max_length=26, pattern=r"^[0-9A-Za-z]+$")]
+) -> RecoveryResponse:
+    """A recovery and how far it is (`sent` of `count`)."""
+    record = resend.show_recovery(services(), caller_account_id(app), webhook_id, recovery_id)
+    return RecoveryResponse(recovery=Recovery(**record.model_dump()))
 
 
 def _json_patch_as_json(event: dict[str, Any]) -> dict[str, Any]:

@@ -16,9 +16,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import ValidationError
 
-from hookyard import clock, ids
+from hookyard import bus, clock, ids
 from hookyard.api import describe_validation_error
-from hookyard.dal.invocations import InvocationsRepository, attempt_id
+from hookyard.bus import Bus
+from hookyard.dal.invocations import InvocationsRepository, attempt_id, truncate_body
+from hookyard.dal.recoveries import RecoveriesRepository
 from hookyard.dal.triggers import TriggersRepository
 from hookyard.dal.webhooks import WebhooksRepository
 from hookyard.errors import BadRequest, Conflict, HookyardError
@@ -49,11 +51,13 @@ from hookyard.models.webhooks import (
     connection_method,
 )
 from hookyard.outbound import ConnectionFailed, InvalidUrl, OutboundClient, OutboundError, OutboundTimeout
+from hookyard.queues import Queue
 from hookyard.webhooks import headers as webhook_headers
 from hookyard.webhooks import payload as webhook_payload
 from hookyard.webhooks import signing
 from hookyard.webhooks.secrets import WebhookSecrets
 from hookyard.webhooks.triggers import url_with_query
+from webhooks_api.log import logger
 from webhooks_api.paging import Page, paginate
 
 COPY_SUFFIX = " (copy)"
@@ -74,6 +78,10 @@ class Services:
     secrets: WebhookSecrets
     outbound: OutboundClient
     max_webhooks: int
+    deliveries: Queue
+    recoveries: RecoveriesRepository
+    bus: Bus
+    retention_days: int
 
 
 # ------------------------------------------------------------------ create / clone
@@ -524,7 +532,14 @@ def _verify_and_save(svc: Services, record: WebhookRecord) -> WebhookRecord:
         )
         status, reason = WebhookStatus.INACTIVE, "endpoint verification failed"
     updated = record.model_copy(update={"verification": verification, "status": status, "status_reason": reason})
-    return svc.webhooks.replace(updated, record)
+    stored = svc.webhooks.replace(updated, record)
+    if error is not None:
+        notice = {"webhook_id": record.id, "reason": f"endpoint verification failed: {error}"}
+        try:
+            svc.bus.publish(record.account_id, bus.DEACTIVATED, notice, about_webhook=record.id)
+        except Exception:  # the outcome is stored and answered; only the notice is lost
+            logger.exception("hookyard event not published", event_type=bus.DEACTIVATED, webhook_id=record.id)
+    return stored
 
 
 def handshake(
@@ -750,7 +765,9 @@ def list_attempts(svc: Services, account_id: int, webhook_id: str, invocation_id
             completed_at=a.completed_at,
             duration=a.duration_ms,
             error=a.error,
-            response_body=a.response_body,
+            request=a.request,
+            response=a.response,
+            response_body=truncate_body(a.response.payload) if a.response else None,
         )
         for a in svc.invocations.list_attempts(account_id, webhook_id, invocation_id)
     ]

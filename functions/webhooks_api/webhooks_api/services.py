@@ -4,12 +4,15 @@ by hookyard.aws, so building these per request is cheap)."""
 from __future__ import annotations
 
 from hookyard.api import HasEvent, authorizer_context
+from hookyard.bus import EventBridgeBus
 from hookyard.config import get_settings
 from hookyard.crypto import KmsSealer
 from hookyard.dal.invocations import InvocationsRepository
+from hookyard.dal.recoveries import RecoveriesRepository
 from hookyard.dal.triggers import TriggersRepository
 from hookyard.dal.webhooks import WebhooksRepository
 from hookyard.outbound import OutboundClient, parse_networks
+from hookyard.queues import SqsQueue
 from hookyard.webhooks.secrets import WebhookSecrets
 from webhooks_api.logic import Services
 from webhooks_api.settings import WebhooksApiSettings
@@ -24,6 +27,10 @@ def services() -> Services:
         secrets=WebhookSecrets(KmsSealer()),
         outbound=OutboundClient(allow=parse_networks(settings.allow_cidrs)),
         max_webhooks=settings.max_webhooks,
+        deliveries=SqsQueue(settings.delivery_queue_url),
+        recoveries=RecoveriesRepository(settings.activity_table, settings.retention_days),
+        bus=EventBridgeBus(settings.event_bus_name),
+        retention_days=settings.retention_days,
     )
 
 

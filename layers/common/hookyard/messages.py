@@ -9,7 +9,9 @@ DeliveryQueue
   {"kind": "subscription", "account_id", "webhook_id", "event": {<bus detail>}}            router
   {"kind": "trigger", "account_id", "trigger_id", "action", "webhook_id", "event": {...}}  router
   {"kind": "attempt", "account_id", "webhook_id", "invocation_id", "attempt", "not_before",
-   "request": {...}}                                                                       delivery
+   "request": {...}}                                                    delivery, webhooks API
+  {"kind": "recover", "account_id", "webhook_id", "recovery_id", "after", "not_before"}  webhooks API,
+                                                                        then delivery (page by page)
 
 RoutingQueue
   an EventBridge event as the bus delivers it ({"id", "source", "detail-type", "detail", ...}),
@@ -110,7 +112,18 @@ class AttemptMessage(_Message):
     request: OutboundRequest
 
 
-DeliveryMessage = SubscriptionMessage | TriggerMessage | AttemptMessage
+class RecoverMessage(_Message):
+    """One page of a recovery: send again the next failed invocations after `after`."""
+
+    kind: Literal["recover"]
+    account_id: int
+    webhook_id: str
+    recovery_id: str
+    after: str | None = None  # the invocations listing's cursor
+    not_before: float = 0
+
+
+DeliveryMessage = SubscriptionMessage | TriggerMessage | AttemptMessage | RecoverMessage
 
 
 def subscription_message(account_id: int, webhook_id: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -130,4 +143,6 @@ def parse_delivery_message(body: dict[str, Any]) -> DeliveryMessage:
         return SubscriptionMessage.model_validate(body)
     if kind == "trigger":
         return TriggerMessage.model_validate(body)
+    if kind == "recover":
+        return RecoverMessage.model_validate(body)
     return AttemptMessage.model_validate(body)

@@ -230,6 +230,9 @@ def destinations(event: BusEvent, routes: Sequence[Route], seen: set[tuple[str, 
     seen = set() if seen is None else seen
     out = Destinations()
     payload: dict[str, Any] | None = None
+    # A Hookyard event about a webhook (its failures, its breaker) never goes to that
+    # webhook: a notice that fails to arrive cannot notify about itself in a loop.
+    about = event.detail.get("about_webhook")
     for route in routes:
         if route.kind == JOB_SPEC:
             integration = route.fields.get("integration")
@@ -239,7 +242,7 @@ def destinations(event: BusEvent, routes: Sequence[Route], seen: set[tuple[str, 
             out.flows.append(messages.job_spec_message(event.account_id, str(integration), job_spec, event.detail))
         elif route.kind == WEBHOOK:
             webhook_id = str(route.fields["webhook_id"])
-            if _first(seen, ("W", webhook_id)):
+            if webhook_id != about and _first(seen, ("W", webhook_id)):
                 out.deliveries.append(messages.subscription_message(event.account_id, webhook_id, event.detail))
         elif route.kind == TRIGGER:
             trigger_id = str(route.fields["trigger_id"])
@@ -249,9 +252,10 @@ def destinations(event: BusEvent, routes: Sequence[Route], seen: set[tuple[str, 
             if not triggers.evaluate(json.loads(route.fields["conditions"]), payload):
                 continue
             for index, webhook_id in enumerate(route.fields.get("webhooks") or []):
-                out.deliveries.append(
-                    messages.trigger_message(event.account_id, trigger_id, index, str(webhook_id), event.detail)
-                )
+                if webhook_id != about:
+                    out.deliveries.append(
+                        messages.trigger_message(event.account_id, trigger_id, index, str(webhook_id), event.detail)
+                    )
     return out
 
 

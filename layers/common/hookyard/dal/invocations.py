@@ -9,22 +9,46 @@ Items (PK=INV#<account>#<webhook id>):
                                         filtering by time are key ranges on this item; it
                                         moves (delete + put, in one transaction with the
                                         invocation) when latest_completed_at changes
-  SK=A#<invocation id>#<attempt:03d>    one attempt (idempotent by number: first write wins)
+  SK=A#<invocation id>#<attempt:03d>    one attempt (idempotent by number: first write wins): its
+                                        request headers (secrets redacted), the response's
+                                        headers and payload (zlib, at most 16 KB of it)
+  SK=R#<invocation id>                  the request the invocation sends (method, query,
+                                        content type, payload zlib-compressed): written once
+                                        with the invocation, shown with every attempt, and
+                                        what a redelivery or a recovery sends again
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from hookyard import aws, clock
-from hookyard.dynamo import decode_cursor, encode_cursor, from_item, key, mapped_errors, query_all, to_item
+from hookyard.dynamo import (
+    decode_cursor,
+    encode_cursor,
+    from_item,
+    key,
+    mapped_errors,
+    pack,
+    query_all,
+    to_item,
+    unpack,
+)
 from hookyard.errors import BadRequest, Conflict, NotFound
-from hookyard.models.webhooks import AttemptRecord, InvocationRecord, InvocationStatus
+from hookyard.messages import OutboundRequest
+from hookyard.models.webhooks import (
+    AttemptRecord,
+    InvocationRecord,
+    InvocationStatus,
+    RecordedRequest,
+    RecordedResponse,
+)
 
-RESPONSE_BODY_BYTES = 1024
+RESPONSE_BODY_BYTES = 1024  # the attempt's legacy `response_body`
 _INVOCATION_FIELDS = tuple(InvocationRecord.model_fields)
 _UPDATE_TRIES = 5
 
@@ -43,6 +67,10 @@ def _index_sk(record: InvocationRecord) -> str:
 
 def _attempt_sk(invocation_id: str, number: int) -> str:
     return f"A#{invocation_id}#{number:03d}"
+
+
+def _request_sk(invocation_id: str) -> str:
+    return f"R#{invocation_id}"
 
 
 def attempt_id(invocation_id: str, number: int) -> str:
@@ -74,46 +102,43 @@ class InvocationsRepository:
 
     # ------------------------------------------------------------ writes (delivery)
     def create_invocation(
-        self,
-        account_id: int,
-        webhook_id: str,
-        invocation_id: str,
-        event_id: str,
-        event_type: str,
-        status: InvocationStatus = InvocationStatus.ACCEPTED,
+        self, account_id: int, record: InvocationRecord, request: OutboundRequest | None = None
     ) -> InvocationRecord | None:
-        """Record a new invocation. Returns None if this call created it, or the invocation
-        recorded before under the same id (a redelivered message): nothing is overwritten."""
-        record = InvocationRecord(
-            id=invocation_id,
-            webhook_id=webhook_id,
-            event_id=event_id,
-            event_type=event_type,
-            status=status,
-            created_at=clock.now(),
-        )
-        pk = invocations_pk(account_id, webhook_id)
+        """Record a new invocation (and the request it sends, if given). Returns None if
+        this call created it, or the invocation recorded before under the same id (a
+        redelivered message): nothing is overwritten."""
+        pk = invocations_pk(account_id, record.webhook_id)
         expires = self._expires(record.created_at)
+        writes: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": self._item(pk, record, expires, version=1),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            {"Put": {"TableName": self.table, "Item": self._index_item(pk, record, expires)}},
+        ]
+        if request is not None:
+            writes.append({"Put": {"TableName": self.table, "Item": _request_item(pk, record.id, request, expires)}})
         try:
-            aws.dynamodb().transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self.table,
-                            "Item": self._item(pk, record, expires, version=1),
-                            "ConditionExpression": "attribute_not_exists(PK)",
-                        }
-                    },
-                    {"Put": {"TableName": self.table, "Item": self._index_item(pk, record, expires)}},
-                ]
-            )
+            aws.dynamodb().transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
         except ClientError as exc:
             if _cancelled_by_condition(exc):
-                return self.get_invocation(account_id, webhook_id, invocation_id)
+                return self.get_invocation(account_id, record.webhook_id, record.id)
             with mapped_errors():
                 raise
-        self._created[(pk, invocation_id)] = (record, 1, expires)
+        self._created[(pk, record.id)] = (record, 1, expires)
         return None
+
+    def stored_request(self, account_id: int, webhook_id: str, invocation_id: str) -> OutboundRequest | None:
+        """The request the invocation sends (None for one recorded before requests were kept)."""
+        out = aws.dynamodb().get_item(
+            TableName=self.table,
+            Key=key(invocations_pk(account_id, webhook_id), _request_sk(invocation_id)),
+            ConsistentRead=True,
+        )
+        return _request(from_item(out["Item"])) if "Item" in out else None
 
     def record_attempt(
         self,
@@ -137,9 +162,15 @@ class InvocationsRepository:
             "completed_at": clock.iso(attempt.completed_at),
             "duration_ms": attempt.duration_ms,
             "error": attempt.error,
-            "response_body": truncate_body(attempt.response_body),
             "expires_at": self._expires(),
         }
+        if attempt.request is not None:
+            item["request_headers"] = attempt.request.headers
+        if attempt.response is not None:
+            item["response_headers"] = attempt.response.headers
+            item["response_truncated"] = attempt.response.truncated
+            if attempt.response.payload:
+                item["response_payload"] = pack(attempt.response.payload)
         put = {
             "Put": {"TableName": self.table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
         }
@@ -245,18 +276,18 @@ class InvocationsRepository:
         descending: bool = True,
         since: datetime | None = None,
         until: datetime | None = None,
-        status: InvocationStatus | None = None,
+        status: InvocationStatus | Collection[InvocationStatus] | None = None,
     ) -> tuple[list[InvocationRecord], bool]:
         """A page ordered by latest_completed_at (created_at until an attempt completes),
-        newest first when `descending`. `since` / `until` bound that time (inclusive).
+        newest first when `descending`. `since` / `until` bound that time (inclusive);
+        `status` keeps that status (or those statuses).
         `after` continues in the order; `before` returns the page just before a cursor
         (see `cursor`). The flag says whether more items lie in the direction of travel."""
         if after and before:
             raise BadRequest("page[after] and page[before] cannot be used together")
         pk = invocations_pk(account_id, webhook_id)
-        low = "T#" + (clock.iso(since) if since else "")
-        high = "T#" + (clock.iso(until) + "#~" if until else "~")
-        if low > high:
+        params = self._window(pk, since, until, status)
+        if params is None:
             return [], False
         forward = not descending
         start = None
@@ -268,16 +299,7 @@ class InvocationsRepository:
             except BadRequest:
                 raise BadRequest("page[before]: not a cursor this API returned") from None
             forward = not forward
-        params: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "PK = :pk AND SK BETWEEN :low AND :high",
-            "ExpressionAttributeValues": {":pk": {"S": pk}, ":low": {"S": low}, ":high": {"S": high}},
-            "ScanIndexForward": forward,
-        }
-        if status is not None:
-            params["FilterExpression"] = "#st = :st"
-            params["ExpressionAttributeNames"] = {"#st": "status"}
-            params["ExpressionAttributeValues"][":st"] = {"S": status.value}
+        params["ScanIndexForward"] = forward
         items: list[dict[str, Any]] = []
         # Filters apply after DynamoDB's page limit: read on until one more than a page.
         while len(items) <= limit:
@@ -295,6 +317,54 @@ class InvocationsRepository:
             page.reverse()
         return page, more
 
+    def count_events(
+        self,
+        account_id: int,
+        webhook_id: str,
+        since: datetime,
+        until: datetime,
+        statuses: Collection[InvocationStatus],
+    ) -> int:
+        """How many events the webhook's invocations with one of `statuses` in the window
+        carry (an event invoked twice, e.g. redelivered, counts once)."""
+        params = self._window(invocations_pk(account_id, webhook_id), since, until, statuses)
+        if params is None:
+            return 0
+        params["ProjectionExpression"] = "event_id"
+        events: set[str] = set()
+        while True:
+            out = aws.dynamodb().query(**params)
+            events.update(item["event_id"]["S"] for item in out["Items"])
+            if "LastEvaluatedKey" not in out:
+                return len(events)
+            params["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
+    def _window(
+        self,
+        pk: str,
+        since: datetime | None,
+        until: datetime | None,
+        status: InvocationStatus | Collection[InvocationStatus] | None,
+    ) -> dict[str, Any] | None:
+        """Query parameters for the time index between `since` and `until` (inclusive),
+        filtered by status; None when the window is empty."""
+        low = "T#" + (clock.iso(since) if since else "")
+        high = "T#" + (clock.iso(until) + "#~" if until else "~")
+        if low > high:
+            return None
+        params: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "PK = :pk AND SK BETWEEN :low AND :high",
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":low": {"S": low}, ":high": {"S": high}},
+        }
+        if status is not None:
+            wanted = [status] if isinstance(status, InvocationStatus) else sorted(status)
+            names = {f":st{i}": {"S": s.value} for i, s in enumerate(wanted)}
+            params["FilterExpression"] = f"#st IN ({', '.join(names)})"
+            params["ExpressionAttributeNames"] = {"#st": "status"}
+            params["ExpressionAttributeValues"].update(names)
+        return params
+
     @staticmethod
     def cursor(record: InvocationRecord) -> str:
         """The opaque cursor of an invocation in listings (for page[after] / page[before])."""
@@ -303,13 +373,13 @@ class InvocationsRepository:
         return cursor
 
     def list_attempts(self, account_id: int, webhook_id: str, invocation_id: str) -> list[AttemptRecord]:
-        """The invocation's attempts, first first; NotFound if the invocation is unknown."""
+        """The invocation's attempts, first first, each with the request as sent and the
+        response; NotFound if the invocation is unknown."""
         self.get_invocation(account_id, webhook_id, invocation_id)
         pk = invocations_pk(account_id, webhook_id)
-        return [
-            AttemptRecord(**{k: v for k, v in item.items() if k in AttemptRecord.model_fields})
-            for item in query_all(aws.dynamodb(), self.table, pk, f"A#{invocation_id}#")
-        ]
+        request = self.stored_request(account_id, webhook_id, invocation_id)
+        payload = request.body if request is not None and request.body else None
+        return [_attempt(item, payload) for item in query_all(aws.dynamodb(), self.table, pk, f"A#{invocation_id}#")]
 
     # ------------------------------------------------------------ items
     def _read(self, pk: str, invocation_id: str) -> tuple[InvocationRecord, int, int]:
@@ -338,6 +408,38 @@ class InvocationsRepository:
 
 def _invocation(item: dict[str, Any]) -> InvocationRecord:
     return InvocationRecord(**{k: v for k, v in item.items() if k in _INVOCATION_FIELDS})
+
+
+_ATTEMPT_FIELDS = ("number", "status", "status_code", "completed_at", "duration_ms", "error")
+
+
+def _attempt(item: dict[str, Any], request_payload: str | None) -> AttemptRecord:
+    fields = {k: item.get(k) for k in _ATTEMPT_FIELDS}
+    request = response = None
+    if "request_headers" in item:
+        request = RecordedRequest(headers=item["request_headers"], payload=request_payload)
+    if "response_headers" in item:
+        packed = item.get("response_payload")
+        response = RecordedResponse(
+            headers=item["response_headers"],
+            payload=unpack(packed) if packed else None,
+            truncated=bool(item.get("response_truncated")),
+        )
+    elif item.get("response_body") is not None:  # recorded before responses were kept whole
+        response = RecordedResponse(headers={}, payload=item["response_body"], truncated=True)
+    return AttemptRecord(**fields, request=request, response=response)
+
+
+def _request_item(pk: str, invocation_id: str, request: OutboundRequest, expires: int) -> dict[str, Any]:
+    fields = request.model_dump(exclude={"body"})
+    return to_item(
+        {"PK": pk, "SK": _request_sk(invocation_id), **fields, "body": pack(request.body), "expires_at": expires}
+    )
+
+
+def _request(item: dict[str, Any]) -> OutboundRequest:
+    fields = {k: item.get(k) for k in OutboundRequest.model_fields if k != "body"}
+    return OutboundRequest(**{k: v for k, v in fields.items() if v is not None}, body=unpack(item["body"]))
 
 
 def _cancelled_by_condition(exc: ClientError) -> bool:

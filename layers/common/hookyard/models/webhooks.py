@@ -8,6 +8,7 @@ sealed), `Webhook` is what is shown (no secret ever), `InvocationRecord` and
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -473,6 +474,14 @@ class TestWebhookResponse(BaseModel):
 # ------------------------------------------------------------------ invocations
 
 
+class InvocationTrigger(StrEnum):
+    """What made an invocation: an event (routed), a person (redeliver), or a recovery."""
+
+    EVENT = "event"
+    MANUAL = "manual"
+    RECOVERY = "recovery"
+
+
 class InvocationRecord(BaseModel):
     """One event or trigger firing delivered to one webhook (with its retries)."""
 
@@ -485,10 +494,29 @@ class InvocationRecord(BaseModel):
     created_at: Timestamp
     latest_completed_at: Timestamp | None = None
     attempts: int = 0
+    trigger: InvocationTrigger = InvocationTrigger.EVENT
+    redelivery_of: str | None = None  # the invocation this one sends again (manual, recovery)
+    recovery_id: str | None = None
+    requested_by: str | None = None  # who asked for a manual or recovery invocation (API token id)
 
     @property
     def final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+
+class RecordedRequest(BaseModel):
+    """A request as sent, with secrets redacted (authentication and custom header values)."""
+
+    headers: dict[str, str]
+    payload: str | None = None
+
+
+class RecordedResponse(BaseModel):
+    """An answer as received: its headers, and its body up to RESPONSE_PAYLOAD_BYTES."""
+
+    headers: dict[str, str]
+    payload: str | None = None
+    truncated: bool = False
 
 
 class AttemptRecord(BaseModel):
@@ -500,7 +528,8 @@ class AttemptRecord(BaseModel):
     completed_at: Timestamp
     duration_ms: int = Field(ge=0)
     error: str | None = None
-    response_body: str | None = None
+    request: RecordedRequest | None = None
+    response: RecordedResponse | None = None
 
 
 class Invocation(BaseModel):
@@ -513,6 +542,14 @@ class Invocation(BaseModel):
     created_at: Timestamp
     latest_completed_at: Timestamp | None
     attempts: int
+    trigger: InvocationTrigger = Field(description="event, manual (redeliver) or recovery (Hookyard's addition)")
+    redelivery_of: str | None = Field(default=None, description="The invocation this one sends again")
+    recovery_id: str | None = None
+    requested_by: str | None = Field(default=None, description="The API token that asked for it")
+
+
+class InvocationResponse(BaseModel):
+    invocation: Invocation
 
 
 class InvocationList(BaseModel):
@@ -530,8 +567,58 @@ class Attempt(BaseModel):
     completed_at: Timestamp
     duration: int = Field(description="Milliseconds")
     error: str | None
-    response_body: str | None = Field(description="The first 1 KB of the response body")
+    request: RecordedRequest | None = Field(
+        description="What was sent: headers (authentication and custom header values redacted) and the payload"
+    )
+    response: RecordedResponse | None = Field(
+        description="What came back: headers and the payload (its first 16 KB; truncated says if there was more)"
+    )
+    response_body: str | None = Field(description="The first 1 KB of the response payload (kept for older clients)")
 
 
 class AttemptList(BaseModel):
     attempts: list[Attempt]
+
+
+# ------------------------------------------------------------------ recovery
+
+
+class RedeliverResponse(BaseModel):
+    invocation: Invocation
+
+
+class RecoverRequest(Request):
+    since: datetime = Field(description="Resend the failed invocations from this time on (RFC 3339)")
+    until: datetime | None = Field(default=None, description="Up to this time (default: now)")
+
+
+class RecoveryRecord(BaseModel):
+    """A recovery: every invocation of the webhook that ended failed or terminated in
+    [since, until], sent again once (per event) as new invocations, page by page."""
+
+    account_id: int
+    webhook_id: str
+    id: str
+    since: Timestamp
+    until: Timestamp
+    count: int
+    sent: int = 0
+    status: Literal["running", "done"] = "running"
+    requested_by: str
+    created_at: Timestamp
+
+
+class Recovery(BaseModel):
+    id: str
+    webhook_id: str
+    since: Timestamp
+    until: Timestamp
+    count: int = Field(description="How many invocations it sends again")
+    sent: int = Field(description="How many it has sent so far")
+    status: Literal["running", "done"]
+    requested_by: str
+    created_at: Timestamp
+
+
+class RecoveryResponse(BaseModel):
+    recovery: Recovery

@@ -14,7 +14,9 @@ Mapping of a `hookyard` bus event (README, "Ingest and the event it publishes"):
     subject                "zen:inbound_webhook:<detail.webhook_uuid>" (Zendesk's
                            "zen:<resource type>:<resource id>": the resource an inbound
                            event comes from is its inbound webhook);
-                           "zen:event:<event_id>" for events not from an inbound webhook
+                           "zen:event:<event_id>" for events not from an inbound webhook;
+                           detail.subject when the event names its own (Hookyard's
+                           events: "zen:webhook:<webhook id>")
     detail                 detail.body when it is a JSON object, else {"body": <body>}
                            (text, array, number or null), so `detail` is always an object
     event                  {"meta": {"integration", "inbound_webhook_uuid",
@@ -108,10 +110,17 @@ def build_payload(event: Mapping[str, Any]) -> dict[str, Any]:
         "id": str(detail["event_id"]),
         "time": str(detail["received_at"]),
         "zendesk_event_version": ZENDESK_EVENT_VERSION,
-        "subject": f"zen:inbound_webhook:{webhook_uuid}" if webhook_uuid else f"zen:event:{detail['event_id']}",
+        "subject": _subject(detail),
         "detail": dict(body) if isinstance(body, Mapping) else {"body": body},
         "event": {"meta": {k: v for k, v in meta.items() if v is not None}},
     }
+
+
+def _subject(detail: Mapping[str, Any]) -> str:
+    if isinstance(detail.get("subject"), str):
+        return str(detail["subject"])  # an event that names its own (Hookyard's: zen:webhook:<id>)
+    webhook_uuid = detail.get("webhook_uuid")
+    return f"zen:inbound_webhook:{webhook_uuid}" if webhook_uuid else f"zen:event:{detail['event_id']}"
 
 
 def sample_event(account_id: int, event_type: str, now: datetime | None = None) -> dict[str, Any]:
