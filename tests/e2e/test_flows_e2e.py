@@ -75,7 +75,7 @@ def test_the_tutorial_bundle_posts_ticket_created_events_to_the_receiver(dev: De
     assert "x-zendesk-ticket-id" in received.headers
     # and the execution is in the integration's logs
     logs = dev.api("GET", f"/api/services/zis/integrations/{integration}/logs", dev.token).json()["logs"]
-    assert any("succeeded" in entry["message"] for entry in logs) or _eventually_succeeded(dev, integration)
+    assert any(entry["message"] == "Execution Successful" for entry in logs) or _eventually_succeeded(dev, integration)
 
 
 def _eventually_succeeded(dev: Dev, integration: str) -> bool:
@@ -83,7 +83,7 @@ def _eventually_succeeded(dev: Dev, integration: str) -> bool:
 
     for _ in range(50):
         logs = dev.api("GET", f"/api/services/zis/integrations/{integration}/logs", dev.token).json()["logs"]
-        if any("succeeded" in entry["message"] for entry in logs):
+        if any(entry["message"] == "Execution Successful" for entry in logs):
             return True
         time.sleep(0.1)
     return False

@@ -264,7 +264,7 @@ def test_an_ingested_ticket_runs_the_tutorial_flow_and_posts_to_the_receiver(rec
     assert request.json() == {"webhook": {"status": "open", "priority": "high"}}
     assert "x-zendesk-ticket-id" in request.headers
     logs = body(registry("list_logs"))["logs"]
-    assert any(entry["message"] == "execution succeeded" for entry in logs)
+    assert any(entry["message"] == "Execution Successful" for entry in logs)  # what ZIS logs after End: true
     execution_id = logs[0]["execution_id"]
     execution = body(registry("show_execution", integration=INTEGRATION, execution_id=execution_id))["execution"]
     assert execution["status"] == "succeeded"

@@ -9,11 +9,12 @@ the record: a redelivered message does not repeat an action that already happene
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any
 
+from hookyard import clock
 from hookyard.dal.activity import ActivityRepository
 from hookyard.dal.configs import ConfigsRepository
 from hookyard.dal.connections import ConnectionsRepository
@@ -21,6 +22,7 @@ from hookyard.errors import HookyardError, NotFound
 from hookyard.flows import engine
 from hookyard.flows.actions import BuiltinActions, http_request
 from hookyard.outbound import OutboundClient, OutboundError
+from hookyard.retry_after import retry_after_seconds
 
 HTTP_TIMEOUT_SECONDS = 30.0
 
@@ -59,6 +61,7 @@ class ActionExecutor:
     connections: ConnectionsRepository
     configs: ConfigsRepository
     client: OutboundClient
+    now: Callable[[], datetime] = clock.now  # when a response arrived, to read a Retry-After date
 
     def __post_init__(self) -> None:
         self.builtins = BuiltinActions(_ConfigStore(self.configs, self.account_id, self.integration))
@@ -106,7 +109,7 @@ class ActionExecutor:
         except OutboundError as exc:
             raise engine.ActionError("States.Runtime", f"external action failed: {exc}", status=None) from exc
         if not response.ok:
-            retry_after = _seconds(response.headers.get("retry-after"))
+            retry_after = retry_after_seconds(response.headers.get("retry-after"), self.now())
             raise engine.ActionError(
                 "States.Runtime",
                 f"external action failed due to status code: {response.status}",
@@ -123,18 +126,3 @@ def _parsed(body: bytes) -> Any:
         return json.loads(body)
     except ValueError:
         return body.decode("utf-8", errors="replace")
-
-
-def _seconds(value: str | None) -> float | None:
-    """Retry-After as delta seconds or as an HTTP date."""
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (moment - datetime.now(UTC)).total_seconds())

@@ -178,16 +178,16 @@ class Runner:
             return Outcome(ExecutionStatus.RETRYING, outcome.error)
         if isinstance(outcome, engine.Failed):
             return self._finish(account_id, execution, ExecutionStatus.FAILED, outcome.error, outcome.cause)
-        return self._finish(account_id, execution, ExecutionStatus.SUCCEEDED, None, None)
+        return self._finish(account_id, execution, ExecutionStatus.SUCCEEDED, None, None, outcome.message)
 
     def _finish(
-        self, account_id: int, execution: Execution, status: str, error: str | None, cause: str | None
+        self, account_id: int, execution: Execution, status: str, error: str | None, cause: str | None, text: str = ""
     ) -> Outcome:
         self.activity.update_execution(
             account_id, execution.id, status=status, ended_at=clock.now(), error=error, cause=cause, checkpoint=None
         )
         if status == ExecutionStatus.SUCCEEDED:
-            self._log(account_id, execution, "info", "execution succeeded")
+            self._log(account_id, execution, "info", text)  # the flow's Succeed Message, as ZIS logs it
         else:
             self._log(account_id, execution, "error", f"execution failed: {error}: {cause}")
         return Outcome(status, error)

@@ -119,15 +119,26 @@ def test_retry_waits_through_continuations_with_backoff_and_never_sleeps() -> No
 
 def test_retry_gives_up_after_max_attempts_and_then_catch_applies() -> None:
     executor = ScriptedExecutor({ACTION: NOT_FOUND})
-    retrier = {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 0, "MaxAttempts": 2}
+    retrier = {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 2}
     definition = machine(("Call", call(Retry=[retrier], Catch=[CATCH_ALL], End=True)), HANDLE)
 
-    result = run(definition, executor)
+    outcome = run(definition, executor).outcome
+    while isinstance(outcome, Waiting):
+        outcome = run(definition, executor, checkpoint=outcome.checkpoint).outcome
 
-    # A zero interval retries at once, in the same run.
-    assert isinstance(result.outcome, Succeeded)
-    assert result.outcome.output["handled"] == "handled"
+    assert isinstance(outcome, Succeeded)
+    assert outcome.output["handled"] == "handled"
     assert executor.keys == ["1:Call", "2:Call", "3:Call"]
+
+
+def test_a_zero_interval_stored_before_upload_refused_it_retries_at_once() -> None:
+    # Upload now requires IntervalSeconds >= 1; a flow stored earlier with 0 still runs.
+    executor = ScriptedExecutor({ACTION: [NOT_FOUND, {"ok": True}]})
+    retrier = {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 0}
+    result = run(machine(("Call", call(Retry=[retrier], ResultPath="$.r", End=True))), executor)
+
+    assert isinstance(result.outcome, Succeeded)
+    assert executor.keys == ["1:Call", "2:Call"]
 
 
 def test_retry_defaults_to_three_attempts_one_second_and_backoff_two() -> None:
@@ -165,14 +176,16 @@ def test_retry_on_a_map_reruns_the_whole_map() -> None:
                 "Type": "Map",
                 "ItemsPath": "$.input.items",
                 "Iterator": iteration,
-                "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 0}],
+                "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1}],
                 "ResultPath": "$.out",
                 "End": True,
             },
         )
     )
 
-    result = run(definition, executor, data=flow_input({"items": [{"n": 1}, {"n": 2}]}))
+    first = run(definition, executor, data=flow_input({"items": [{"n": 1}, {"n": 2}]}))
+    assert isinstance(first.outcome, Waiting)
+    result = run(definition, executor, checkpoint=first.outcome.checkpoint)
 
     assert isinstance(result.outcome, Succeeded)
     assert result.outcome.output["out"] == ["one again", "two"]

@@ -181,6 +181,51 @@ def test_succeed_renders_its_message_and_leaves_the_data_as_it_is() -> None:
     assert succeeded(result) == Succeeded(data, "Ticket 3 done")
 
 
+def test_succeed_renders_placeholders_of_any_value_and_leaves_a_missing_one_as_written() -> None:
+    data = flow_input({"id": 3, "tags": ["a", "b"], "name": "Ada"})
+    message = "{{$.input.name}}: #{{$.input.id}} {{$.input.tags}} {{$.input.nope}}"
+
+    result = run(machine(("Done", {"Type": "Succeed", "Message": message})), data)
+
+    assert succeeded(result).message == 'Ada: #3 ["a","b"] {{$.input.nope}}'
+
+
+def test_a_succeed_without_a_message_says_execution_successful() -> None:
+    result = run(machine(("Done", {"Type": "Succeed"})))
+    assert succeeded(result).message == "Execution Successful"
+
+
+def test_a_flow_that_ends_with_end_true_says_execution_successful() -> None:
+    result = run(machine(("P", {"Type": "Pass", "Result": {"x": 1}, "ResultPath": "$.x", "End": True})))
+    assert succeeded(result).message == "Execution Successful"
+
+
+def test_a_succeed_inside_a_map_ends_its_iteration_not_the_flow_and_gives_no_flow_message() -> None:
+    # Given a Map whose iteration ends on a Succeed with a message, then a Pass after the Map
+    iteration = {"StartAt": "Done", "States": {"Done": {"Type": "Succeed", "Message": "item {{$.n}}"}}}
+    definition = machine(
+        (
+            "Each",
+            {
+                "Type": "Map",
+                "ItemsPath": "$.input.items",
+                "Iterator": iteration,
+                "ResultPath": "$.out",
+                "Next": "After",
+            },
+        ),
+        ("After", {"Type": "Pass", "Result": True, "ResultPath": "$.after", "End": True}),
+    )
+
+    result = run(definition, flow_input({"items": [{"n": 1}, {"n": 2}]}))
+
+    # Then every iteration ran, the flow went on, and its message is the default
+    outcome = succeeded(result)
+    assert outcome.output["out"] == [{"n": 1}, {"n": 2}]
+    assert outcome.output["after"] is True
+    assert outcome.message == "Execution Successful"
+
+
 def test_fail_ends_the_flow_with_its_rendered_error_and_cause() -> None:
     definition = machine(
         ("Oops", {"Type": "Fail", "Error": "Slack.Failed", "Cause": "channel {{$.input.channel}}: {{$.input.nope}}"})
@@ -231,6 +276,15 @@ def test_map_runs_its_iterator_once_per_element_in_order_and_collects_the_result
     # Each iteration sees only its element, not the flow's data.
     assert [parameters["all"] for _, _, parameters in executor.calls] == [{"name": "John"}, {"name": "Jane"}]
     assert executor.keys == ["2:NotifyAll[0]/Notify", "3:NotifyAll[1]/Notify"]
+
+
+def test_map_results_go_to_its_result_path_and_the_rest_of_the_data_stays() -> None:
+    executor = ScriptedExecutor({ACTION: lambda parameters: {"sent": parameters["name"]}})
+    data = flow_input({"notify": [{"name": "John"}], "secret": "kept"})
+
+    result = run(mapper(), data, executor)
+
+    assert succeeded(result).output == {**data, "notified": [{"sent": "John"}]}
 
 
 def test_map_over_an_empty_array_gives_an_empty_result() -> None:

@@ -241,3 +241,26 @@ def test_a_policy_may_be_named_as_stored() -> None:
 def test_attempt_numbers_start_at_one() -> None:
     with pytest.raises(ValueError, match="start at 1"):
         decide(ZENDESK, 0, status(500))
+
+
+@pytest.mark.parametrize("policy", list(RetryPolicy))
+def test_a_retry_after_of_non_ascii_digits_is_ignored_not_a_crash(policy: RetryPolicy) -> None:
+    # "²" is a digit to str.isdigit but not to float(): it used to raise ValueError.
+    decision = decide(policy, 1, status(503, "²"), jitter=no_jitter)
+
+    # Then it counts as no Retry-After: final for Zendesk's policy, the schedule's 5 s for the extended one
+    expected = Final(InvocationStatus.SERVER_ERROR) if policy is ZENDESK else Retry(5, InvocationStatus.SERVER_ERROR)
+    assert decision == expected
+
+
+def test_a_retry_after_too_long_for_a_float_is_clamped_not_a_crash() -> None:
+    # 400 digits is float infinity: rounding it up used to raise OverflowError.
+    decision = decide(EXTENDED, 1, status(503, "9" * 400), jitter=no_jitter)
+
+    assert decision == Retry(MAX_DELAY_SECONDS, InvocationStatus.SERVER_ERROR)
+
+
+def test_a_retry_after_date_without_a_zone_is_read_as_utc() -> None:
+    in_20_seconds = format_datetime(NOW + timedelta(seconds=20), usegmt=True).removesuffix(" GMT")
+
+    assert decide(ZENDESK, 1, status(429, in_20_seconds), now=NOW) == Retry(20, InvocationStatus.THROTTLED)

@@ -8,8 +8,9 @@
 flow input, `{account_id, integration_key, subdomain, input: <event body>}` as in ZIS.
 `outcome` is one of:
 
-- `Succeeded(output, message)`: the flow ended (End, or a Succeed state whose Message,
-  placeholders rendered, is `message`).
+- `Succeeded(output, message)`: the flow ended. `message` is what ZIS logs for it: the
+  Message of the Succeed state it ended on, placeholders rendered, or "Execution
+  Successful" (SUCCESS_MESSAGE) when that state has none or the flow ended with End.
 - `Failed(error, cause)`: a Fail state, an error no Catch handled, or a limit. Final.
 - `Waiting(seconds, checkpoint)`: a Wait state, or a Retry interval. The runner stores the
   checkpoint (a JSON-serialisable dict), waits with a delayed SQS message (never a sleep)
@@ -69,9 +70,10 @@ Semantics (ZIS's flow language, an Amazon States Language subset):
   error and writes `{"Error", "Cause"}` at its ResultPath (default `$`).
 - Retry on Action and Map: the first retrier applies; after a failure the state runs
   again up to MaxAttempts (default 3) times, waiting IntervalSeconds (default 1) x
-  BackoffRate (default 2.0) ^ n. A positive wait is a Waiting continuation (no sleep). A
-  retry whose wait would pass the flow's time limit is not made; the error goes on to
-  Catch. Retries are tried before Catch.
+  BackoffRate (default 2.0) ^ n. The wait is a Waiting continuation (no sleep); upload
+  requires IntervalSeconds >= 1, and a wait of 0 (a flow stored before that rule) retries
+  at once. A retry whose wait would pass the flow's time limit is not made; the error
+  goes on to Catch. Retries are tried before Catch.
 - Map: ItemsPath must give an array of at most `limits.max_map_items` (100) objects, else
   the Map state fails (States.Runtime; Catch can handle it). Iterations run in order,
   each on its element alone; the Map's result is the array of their outputs. A failed
@@ -85,7 +87,9 @@ Semantics (ZIS's flow language, an Amazon States Language subset):
   Over a limit the flow fails (`States.Timeout`, `States.LimitExceeded`); Catch does not
   apply. Each whole-flow attempt starts with a fresh budget.
 - Fail: Error and Cause with placeholders rendered (a missing path leaves the placeholder
-  as written); the flow fails and is not retried. Succeed's Message likewise.
+  as written); the flow fails and is not retried. Succeed's Message likewise. A Succeed
+  inside a Map iteration ends that iteration only (its output is the iteration's result)
+  and its Message is not the flow's.
 - Choice: rules in order, first match wins, else Default, else `States.NoChoiceMatched`.
 """
 
@@ -118,6 +122,9 @@ DEFAULT_RETRY_INTERVAL_SECONDS = 1.0
 DEFAULT_RETRY_MAX_ATTEMPTS = 3
 DEFAULT_RETRY_BACKOFF_RATE = 2.0
 
+# What ZIS logs for a flow that succeeded without a Succeed Message.
+SUCCESS_MESSAGE = "Execution Successful"
+
 
 class ActionError(Exception):
     """An action that failed. `status` is the HTTP status of a custom action's answer
@@ -146,8 +153,10 @@ class Limits:
 
 @dataclass(frozen=True)
 class Succeeded:
+    """The flow ended; `message` is its log entry's text (see the module docstring)."""
+
     output: Any
-    message: str | None = None
+    message: str = SUCCESS_MESSAGE
 
 
 @dataclass(frozen=True)
@@ -273,7 +282,7 @@ def run_flow(
     outcome: Outcome
     try:
         output = run.machine(definition, "", data, frames)
-        outcome = Succeeded(output, run.message)
+        outcome = Succeeded(output, SUCCESS_MESSAGE if run.message is None else run.message)
     except _Suspend as pause:
         outcome = Waiting(
             pause.seconds,

@@ -9,13 +9,18 @@ features ZIS does not have):
   except Choice, Succeed and Fail, which take neither.
 - Action: `ActionName` (required; a built-in, or `zis:<integration>:action:<name>` of an
   action in the same bundle), `Parameters`, `ResultPath`, `Catch`, `Retry`.
-- Map: `ItemsPath` (required), `Iterator` (required), `ResultPath`, `Catch`, `Retry`.
+- Map: `ItemsPath` (required), `Iterator` (required), `ResultPath` (required: a reference
+  path, where the array of the iterations' outputs goes), `Catch`, `Retry`.
 - Pass: `Result`, `Parameters`, `ResultPath`.
-- Wait: `Seconds` (a number > 0); not SecondsPath, Timestamp or TimestampPath.
+- Wait: `Seconds` (a finite number > 0); not SecondsPath, Timestamp or TimestampPath.
 - Choice: `Choices` (non-empty; see hookyard.flows.choice), `Default`.
-- Succeed: `Message`. Fail: `Error`, `Cause` (strings; placeholders allowed).
+- Succeed: `Message` (optional). Fail: `Error` and `Cause` (both required). Strings, with
+  `{{$.path}}` placeholders allowed.
 - Catch: `[{ErrorEquals: ["States.ALL"], Next, ResultPath?}]`.
-- Retry: `[{ErrorEquals: ["States.ALL"], IntervalSeconds?, MaxAttempts?, BackoffRate?}]`.
+- Retry: `[{ErrorEquals: ["States.ALL"], IntervalSeconds?, MaxAttempts?, BackoffRate?}]`, as
+  the Amazon States Language has them: IntervalSeconds a whole number of seconds from 1 to
+  99999999 (default 1), MaxAttempts a whole number from 0 (never retry) to 99999999
+  (default 3), BackoffRate a finite number of 1.0 or more (default 2.0).
 - Parallel and Task states and intrinsic functions (`States.Format(...)`) are rejected.
 - Paths must be JSONPaths jsonpath-ng parses; ResultPath must be a plain reference path
   (or null); `key.$` values must be a JSONPath or a string with `{{$.path}}` placeholders.
@@ -23,6 +28,7 @@ features ZIS does not have):
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Set
 from typing import Any
@@ -66,6 +72,8 @@ HINTS = {
 CATCH_FIELDS = frozenset({"ErrorEquals", "Next", "ResultPath"})
 RETRY_FIELDS = frozenset({"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate"})
 ALL_ERRORS = "States.ALL"
+MAX_RETRY_INTERVAL_SECONDS = 99_999_999  # the States Language's bounds (AWS Step Functions')
+MAX_RETRY_ATTEMPTS = 99_999_999
 
 # zis:<integration>:<kind>:<name>
 FULL_NAME = re.compile(r"^zis:(?P<integration>[^:]+):(?P<kind>[a-z_]+):(?P<name>.+)$")
@@ -202,7 +210,15 @@ class _Checker:
             self.add(child_path(path, "Iterator"), "Iterator is required (an object with StartAt and States)")
         else:
             self.machine(state["Iterator"], child_path(path, "Iterator"))
-        self.result_path(state, path)
+        if state.get("ResultPath") is None:
+            # ZIS requires it (an older page of its Map docs says so outright); without it the
+            # results array would replace all of the flow's data.
+            self.add(
+                child_path(path, "ResultPath"),
+                "ResultPath is required in a Map state (the reference path its results are stored at)",
+            )
+        else:
+            self.result_path(state, path)
         self.catch(state, path, names)
         self.retry(state, path)
 
@@ -233,13 +249,15 @@ class _Checker:
         self.text(state, "Message", path)
 
     def fail(self, state: dict[str, Any], path: str, names: set[str]) -> None:
-        self.text(state, "Error", path)
-        self.text(state, "Cause", path)
+        self.text(state, "Error", path, required=True)
+        self.text(state, "Cause", path, required=True)
 
     # -------------------------------------------------------------- shared parts
 
-    def text(self, state: dict[str, Any], key: str, path: str) -> None:
+    def text(self, state: dict[str, Any], key: str, path: str, *, required: bool = False) -> None:
         if key not in state:
+            if required:
+                self.add(child_path(path, key), f"{key} is required (a string; placeholders allowed)")
             return
         value = state[key]
         problem = check_template(value) if isinstance(value, str) else f"{key} must be a string"
@@ -303,14 +321,25 @@ class _Checker:
                 if key not in RETRY_FIELDS:
                     self.add(child_path(where, key), f"unknown field {key} in a retrier")
             self.error_equals(entry, where)
-            interval, attempts, rate = entry.get("IntervalSeconds"), entry.get("MaxAttempts"), entry.get("BackoffRate")
-            if interval is not None and (not _number(interval) or interval < 0):
-                self.add(child_path(where, "IntervalSeconds"), "IntervalSeconds must be a number of 0 or more")
-            if attempts is not None and (not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 0):
-                self.add(child_path(where, "MaxAttempts"), "MaxAttempts must be a whole number of 0 or more")
-            if rate is not None and (not _number(rate) or rate < 1):
+            # Present means valid: the engine reads a null as the value, not as the default.
+            if "IntervalSeconds" in entry and not _whole(entry["IntervalSeconds"], 1, MAX_RETRY_INTERVAL_SECONDS):
+                self.add(
+                    child_path(where, "IntervalSeconds"),
+                    f"IntervalSeconds must be a whole number of seconds from 1 to {MAX_RETRY_INTERVAL_SECONDS}",
+                )
+            if "MaxAttempts" in entry and not _whole(entry["MaxAttempts"], 0, MAX_RETRY_ATTEMPTS):
+                self.add(
+                    child_path(where, "MaxAttempts"),
+                    f"MaxAttempts must be a whole number from 0 to {MAX_RETRY_ATTEMPTS} (0: never retry)",
+                )
+            if "BackoffRate" in entry and not (_number(entry["BackoffRate"]) and entry["BackoffRate"] >= 1):
                 self.add(child_path(where, "BackoffRate"), "BackoffRate must be a number of 1.0 or more")
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A finite JSON number (Python's json reads NaN and Infinity, which no field takes)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high

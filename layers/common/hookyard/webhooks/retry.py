@@ -25,8 +25,8 @@ RetryPolicy.EXTENDED (opt-in; Svix's schedule): any non-2xx is retried, except 4
 than 408, 409, 425 and 429, and so are timeouts and connection errors; 7 retries after
 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (about 28 h in all), each with full jitter
 (a uniform wait between 0 and the step, at least 1 s, so failed deliveries of an outage
-do not return together). A `Retry-After` (delta seconds or HTTP date) is a floor on the
-wait. 410 Gone is final and deactivates, as above.
+do not return together). A `Retry-After` (delta seconds or HTTP date, read by
+hookyard.retry_after) is a floor on the wait. 410 Gone is final and deactivates, as above.
 
 Every delay is a whole number of seconds from 0 to MAX_DELAY_SECONDS (12 h, the longest
 SQS ChangeMessageVisibility); longer values are clamped. A caller that re-sends instead
@@ -48,11 +48,11 @@ import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from enum import StrEnum
 
 from hookyard.models.webhooks import InvocationStatus
+from hookyard.retry_after import retry_after_seconds
 
 
 class RetryPolicy(StrEnum):
@@ -169,30 +169,13 @@ def decide(
     return _zendesk(attempt, outcome, status, now)
 
 
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """A `Retry-After` header's wait in seconds: delta seconds, or an HTTP date (needs
-    `now`); a date in the past is 0. None when absent or unreadable."""
-    if value is None:
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    if now is None or not text:
-        return None
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when
-    current = now.replace(tzinfo=UTC) if now.tzinfo is None else now
-    return max(0.0, (when - current).total_seconds())
-
-
 def clamp_delay(seconds: float) -> int:
     """Whole seconds, rounded up, within [0, MAX_DELAY_SECONDS] (what SQS can wait)."""
     if math.isnan(seconds) or seconds <= 0:
         return 0
-    return min(MAX_DELAY_SECONDS, math.ceil(seconds))
+    if seconds >= MAX_DELAY_SECONDS:  # also infinity, which math.ceil cannot round
+        return MAX_DELAY_SECONDS
+    return math.ceil(seconds)
 
 
 def _zendesk(attempt: int, outcome: Outcome, status: InvocationStatus, now: datetime | None) -> Decision:
