@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from accounts_api import logic
+from accounts_api.log import logger
 from hookyard.api import ErrorStyle, as_json_request, create_app, no_content, page_size, require_operator
 from hookyard.config import ApiSettings, get_settings
 from hookyard.dal.accounts import AccountsRepository
@@ -28,7 +28,6 @@ from hookyard.models.accounts import (
 from hookyard.models.common import PageMeta
 from hookyard.observability import API_CORRELATION_PATH
 
-logger = Logger(service="accounts_api")
 app = create_app(
     title="Hookyard operator API",
     description="Accounts and API tokens. Requires the operator token.",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -20,8 +19,8 @@ from hookyard.models.common import IntegrationName, PageMeta
 from hookyard.models.inbound_webhooks import CreateInboundWebhookRequest, InboundWebhook, InboundWebhookList
 from hookyard.observability import API_CORRELATION_PATH
 from inbound_webhooks_api import logic
+from inbound_webhooks_api.log import logger
 
-logger = Logger(service="inbound_webhooks_api")
 app = create_app(
     title="Hookyard ZIS inbound webhooks API",
     description="Create inbound webhooks: URLs with basic auth that turn HTTP requests into events.",

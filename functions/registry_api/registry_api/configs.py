@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import unquote
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
@@ -32,8 +31,8 @@ from hookyard.models.configs import (
     ReplaceConfigRequest,
     is_valid_scope,
 )
+from registry_api.log import logger
 
-logger = Logger(service="registry_api", child=True)
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 
 BASE = "/api/services/zis/integrations/<integration>/configs"

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
@@ -48,8 +47,8 @@ from hookyard.models.connections import (
     destination_hosts,
 )
 from hookyard.outbound import OutboundClient, OutboundError, parse_networks
+from registry_api.log import logger
 
-logger = Logger(service="registry_api", child=True)
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 
 BASE = "/api/services/zis/integrations/<integration>/connections"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -31,8 +30,8 @@ from hookyard.models.registry import (
 )
 from hookyard.observability import API_CORRELATION_PATH
 from registry_api import configs, connections, logic, logs
+from registry_api.log import logger
 
-logger = Logger(service="registry_api")
 app = create_app(
     title="Hookyard ZIS registry API",
     description="Integrations, bundles, job specs, connections, configs and integration logs.",

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -49,10 +48,10 @@ from hookyard.models.webhooks import (
 )
 from hookyard.observability import API_CORRELATION_PATH
 from webhooks_api import logic, paging, resend, triggers
+from webhooks_api.log import logger
 from webhooks_api.services import actor, services
 from webhooks_api.settings import WebhooksApiSettings
 
-logger = Logger(service="webhooks_api")
 app = create_app(
     title="Hookyard webhooks API",
     description="Outbound webhooks as Zendesk's Webhooks API: subscribe to events or connect to triggers; "

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
@@ -22,10 +21,10 @@ from hookyard.models.triggers import (
     TriggerResponse,
 )
 from webhooks_api import paging, trigger_logic
+from webhooks_api.log import logger
 from webhooks_api.services import actor, services
 from webhooks_api.settings import WebhooksApiSettings
 
-logger = Logger(service="webhooks_api", child=True)
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 
 BASE = "/api/v2/triggers"
