@@ -7,8 +7,6 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from enum import StrEnum
-from http import HTTPStatus
 from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
@@ -18,21 +16,10 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from hookyard.errors import BadRequest, HookyardError, NotFound, ServiceUnavailable, Unauthorized
+from hookyard.errors import ErrorStyle as ErrorStyle  # re-exported: the APIs name both from here
+from hookyard.errors import error_body as error_body
 
 JSON = "application/json"
-
-
-class ErrorStyle(StrEnum):
-    ZIS = "zis"  # {"errors":[{"code":"1110","detail":"Not Found","status":"404"}]}
-    V2 = "v2"  # {"errors":[{"code":"RecordNotFound","title":"Not Found","detail":"..."}]}
-
-
-def error_body(style: ErrorStyle, error: HookyardError | Sequence[HookyardError]) -> dict[str, Any]:
-    errors = [error] if isinstance(error, HookyardError) else list(error)
-    problems = [(e, detail) for e in errors for detail in e.details()]  # one error object per problem
-    if style is ErrorStyle.ZIS:
-        return {"errors": [{"code": e.code, "detail": d, "status": str(e.status)} for e, d in problems]}
-    return {"errors": [{"code": e.title, "title": HTTPStatus(e.status).phrase, "detail": d} for e, d in problems]}
 
 
 def error_response(style: ErrorStyle, error: HookyardError | Sequence[HookyardError]) -> Response[str]:
