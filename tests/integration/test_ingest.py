@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import gc
 import json
+import tracemalloc
 from typing import Any
 from unittest import mock
 
@@ -170,6 +173,9 @@ def test_an_entry_eventbridge_rejects_answers_503_with_retry_after(sample_webhoo
 
     assert response["statusCode"] == 503
     assert int(response["headers"]["Retry-After"]) > 0
+    assert body(response) == {
+        "errors": [{"code": "1503", "detail": "the event bus did not accept the event; retry", "status": "503"}]
+    }
 
 
 def test_an_eventbridge_error_answers_503_never_200(sample_webhook: Any) -> None:
@@ -273,3 +279,30 @@ def test_a_verify_token_given_at_creation_is_accepted_by_the_handshake() -> None
 
     assert "verify_token" not in created
     assert ingest(event)["body"] == "xyz"
+
+
+def _traced_bytes_after_refusing(event: dict[str, Any], times: int) -> int:
+    for _ in range(times):
+        assert ingest(copy.deepcopy(event))["statusCode"] == 401
+    gc.collect()
+    current, _ = tracemalloc.get_traced_memory()
+    return current
+
+
+@pytest.mark.parametrize("name", ["wrong_password", "unknown_token"])
+def test_refused_requests_are_not_kept_alive(sample_webhook: Any, name: str) -> None:
+    # Given refused requests that each carry a 200 KB body
+    event = load_event(f"ingest/{name}.json")
+    event["body"] = json.dumps({"blob": "x" * (200 * 1024 - 20)})
+    ingest(copy.deepcopy(event))  # warm: clients, caches, lazy imports
+
+    # When 25 are refused, and then 75 more
+    tracemalloc.start()
+    try:
+        after_n = _traced_bytes_after_refusing(event, 25)
+        after_4n = _traced_bytes_after_refusing(event, 75)
+    finally:
+        tracemalloc.stop()
+
+    # Then memory stays flat: the 75 later requests hold less than one request's body
+    assert after_4n - after_n < 200 * 1024
