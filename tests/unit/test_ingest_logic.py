@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from hookyard.dal.ingest_lookup import IngestTarget
-from hookyard.errors import ErrorStyle, HookyardError, error_body
+from hookyard.errors import BadRequest, ErrorStyle, HookyardError, error_body
+from hookyard.jsonlimits import MAX_DEPTH
 from hookyard.secrets import sha256_hex
 from ingest import handler
 from ingest.logic import (
@@ -346,6 +347,38 @@ def test_decode_body_with_nan_labelled_json_is_a_400() -> None:
     with pytest.raises(HookyardError) as refusal:
         decode_body(body, "application/json")
     assert refusal.value.status == 400
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/vnd.api+json"])
+def test_decode_body_nested_past_the_limit_is_a_400_naming_the_limit(content_type: str) -> None:
+    # Given
+    body = ("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)).encode()
+
+    # When / Then
+    with pytest.raises(BadRequest) as refusal:
+        decode_body(body, content_type)
+    (error,) = zis(refusal.value)["errors"]
+    assert (error["code"], error["status"]) == ("1010", "400")
+    assert error["detail"] == (
+        f"request body nests arrays and objects more than {MAX_DEPTH} levels deep; the limit is {MAX_DEPTH} levels"
+    )
+
+
+def test_decode_body_without_a_content_type_nested_past_the_limit_is_a_400_saying_how_to_send_text() -> None:
+    # Given
+    body = ("[" * 10_000).encode()
+
+    # When / Then
+    with pytest.raises(BadRequest, match=r"the limit is 64 levels \(label it text/plain to send it as text\)"):
+        decode_body(body, None)
+
+
+def test_decode_body_nested_to_the_limit_is_parsed() -> None:
+    # Given
+    body = ('{"a":' * MAX_DEPTH + "1" + "}" * MAX_DEPTH).encode()
+
+    # When / Then
+    assert decode_body(body, "application/json") == json.loads(body)
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from typing import Any
 from hookyard.dal.ingest_lookup import IngestTarget
 from hookyard.errors import BadRequest, PayloadTooLarge, Unauthorized, UnsupportedMediaType
 from hookyard.ids import new_ulid
+from hookyard.jsonlimits import NestedTooDeep, loads
 from hookyard.secrets import sha256_hex
 
 # EventBridge refuses entries over 256 KiB (source + detail-type + detail).
@@ -114,7 +115,8 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 def encode_body(body: bytes, content_type: str | None) -> str:
     """The body as a JSON value, ready to place in the event: JSON bodies as sent (checked
-    by parsing; 400 if a JSON claim is false), everything else as a JSON string."""
+    by parsing; 400 if a JSON claim is false or the body nests deeper than
+    jsonlimits.MAX_DEPTH), everything else as a JSON string."""
     is_json = content_type is not None and (content_type == "application/json" or content_type.endswith("+json"))
     if not body.strip():
         return "null"
@@ -124,7 +126,10 @@ def encode_body(body: bytes, content_type: str | None) -> str:
         raise UnsupportedMediaType(f"request body is not UTF-8 text (content type {content_type})") from None
     if is_json or content_type is None:
         try:
-            _DECODER.decode(text)
+            loads(text, _DECODER)
+        except NestedTooDeep as exc:
+            hint = "" if is_json else " (label it text/plain to send it as text)"
+            raise BadRequest(f"request body {exc}{hint}") from None
         except ValueError as exc:
             if is_json:
                 raise BadRequest(f"request body is not valid JSON: {exc}") from None

@@ -18,6 +18,8 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from hookyard.errors import BadRequest, HookyardError, NotFound, ServiceUnavailable, Unauthorized
 from hookyard.errors import ErrorStyle as ErrorStyle  # re-exported: the APIs name both from here
 from hookyard.errors import error_body as error_body
+from hookyard.jsonlimits import NestedTooDeep
+from hookyard.jsonlimits import loads as json_loads
 
 JSON = "application/json"
 
@@ -48,10 +50,20 @@ def describe_validation_error(error: dict[str, Any]) -> str:
     return f"{'.'.join(loc)}: {msg}" if loc else msg
 
 
+def request_json(text: str) -> Any:
+    """The request body as JSON, for the resolver: every route's body is parsed here.
+    Nesting past jsonlimits.MAX_DEPTH is a 400 before the parser recurses; text that is
+    not JSON raises json.JSONDecodeError, which the resolver reports as invalid."""
+    try:
+        return json_loads(text)
+    except NestedTooDeep as exc:
+        raise BadRequest(f"request body {exc}") from None
+
+
 def create_app(*, title: str, description: str, swagger_path: str, style: ErrorStyle) -> APIGatewayRestResolver:
     """A validating resolver with Swagger UI at `swagger_path` (JSON at `?format=json`)
     and every error answered in `style`."""
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=request_json)
     app.enable_swagger(
         path=swagger_path,
         title=title,

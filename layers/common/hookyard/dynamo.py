@@ -15,6 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from hookyard import jsonlimits
 from hookyard.errors import BadRequest, Conflict, ServiceUnavailable
 
 Item = dict[str, Any]
@@ -79,7 +80,7 @@ def decode_cursor(cursor: str | None, pk: str, sk_prefix: str) -> dict[str, Any]
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        sk = json.loads(base64.urlsafe_b64decode(padded))["sk"]
+        sk = jsonlimits.loads(base64.urlsafe_b64decode(padded).decode())["sk"]  # a client's text
     except (binascii.Error, ValueError, KeyError, TypeError) as exc:
         raise BadRequest("page[after]: not a cursor this API returned") from exc
     if not isinstance(sk, str) or not sk.startswith(sk_prefix):
