@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from hookyard import httpauth
 from hookyard.dal.ingest_lookup import IngestTarget
 from hookyard.errors import BadRequest, PayloadTooLarge, Unauthorized, UnsupportedMediaType
 from hookyard.ids import new_ulid
@@ -60,14 +61,7 @@ def parse_request(event: dict[str, Any], max_body_bytes: int) -> Request:
 
 
 def basic_credentials(headers: dict[str, str]) -> tuple[str, str] | None:
-    scheme, _, encoded = headers.get("authorization", "").strip().partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        username, sep, password = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
-    except (binascii.Error, ValueError):
-        return None
-    return (username, password) if sep else None
+    return httpauth.basic_credentials(headers.get("authorization", ""))
 
 
 def authenticate(credentials: tuple[str, str] | None, target: IngestTarget | None) -> bool:

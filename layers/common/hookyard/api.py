@@ -13,7 +13,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBase, HTTPBearer
 
 from hookyard.errors import BadRequest, HookyardError, NotFound, ServiceUnavailable, Unauthorized
 from hookyard.errors import ErrorStyle as ErrorStyle  # re-exported: the APIs name both from here
@@ -69,8 +69,13 @@ def create_app(*, title: str, description: str, swagger_path: str, style: ErrorS
         title=title,
         description=description,
         version="1.0.0",
-        security_schemes={"bearerAuth": HTTPBearer(bearerFormat="API token")},
-        security=[{"bearerAuth": []}],
+        security_schemes={
+            "bearerAuth": HTTPBearer(bearerFormat="API token"),
+            "basicAuth": HTTPBase(
+                scheme="basic", description="As Zendesk: user `{email}/token` (not checked), password the API token"
+            ),
+        },
+        security=[{"bearerAuth": []}, {"basicAuth": []}],
     )
     logger = Logger(child=True)
 
