@@ -11,6 +11,7 @@ ERROR; accepted events at DEBUG.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -75,15 +76,17 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         )
         return _unavailable()
     # Every accepted event is on the bus (archive it there if you need a record); a log
-    # line per event would double the handler's own time, so it is a DEBUG line.
-    logger.debug(
-        "event ingested",
-        event_id=event_id,
-        account_id=target.account_id,
-        integration=target.integration,
-        webhook_uuid=target.webhook_uuid,
-        bytes=len(request.body),
-    )
+    # line per event would double the handler's own time, so it is a DEBUG line. Asked
+    # first: Powertools builds the line's fields before the level check (1 µs a request).
+    if logger.log_level <= logging.DEBUG:
+        logger.debug(
+            "event ingested",
+            event_id=event_id,
+            account_id=target.account_id,
+            integration=target.integration,
+            webhook_uuid=target.webhook_uuid,
+            bytes=len(request.body),
+        )
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": "null"}
 
 
