@@ -5,9 +5,11 @@ the delivery queue, and a real HTTP receiver on loopback."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -335,3 +337,52 @@ def test_a_trigger_renders_its_liquid_body_for_matching_events(receiver: Receive
     [request] = receiver.wait_for(1, "/trigger")
     assert request.json() == {"id": "8", "says": "fire"}
     assert base64.b64decode(request.headers["x-zendesk-webhook-signature"])
+
+
+@contextmanager
+def log_lines(logger: Any) -> Iterator[list[dict[str, Any]]]:
+    """The JSON lines `logger` (a function's one Powertools Logger) writes meanwhile."""
+    buffer = io.StringIO()
+    previous = logger.registered_handler.setStream(buffer)
+    lines: list[dict[str, Any]] = []
+    try:
+        yield lines
+    finally:
+        logger.registered_handler.setStream(previous)
+        lines += [json.loads(line) for line in buffer.getvalue().splitlines() if line.startswith("{")]
+
+
+def test_a_delivery_writes_one_json_log_line_naming_webhook_invocation_attempt_status_and_duration(
+    receiver: Receiver,
+) -> None:
+    from delivery.log import logger
+
+    webhook = create_webhook(receiver.url + "/logged")
+    ingest({"n": 1})
+
+    with log_lines(logger) as lines:
+        deliver_queued()
+
+    [line] = [entry for entry in lines if entry.get("message") == "delivery attempt"]
+    [invocation] = invocations(webhook["id"])
+    assert line["service"] == "delivery"
+    assert line["level"] == "INFO"
+    assert (line["webhook_id"], line["invocation_id"], line["attempt"]) == (webhook["id"], invocation["id"], 1)
+    assert (line["status"], line["status_code"]) == ("success", 200)
+    assert isinstance(line["duration_ms"], int)
+    assert line["function_request_id"]  # the Lambda context's keys ride along
+
+
+def test_a_refused_api_request_is_logged_under_its_function() -> None:
+    from webhooks_api.handler import lambda_handler as api
+    from webhooks_api.log import logger
+
+    event = load_event("webhooks_api/create.json")
+    event["body"] = json.dumps({"webhook": {"name": ""}})
+
+    with log_lines(logger) as lines:
+        assert invoke(api, event)["statusCode"] == 400
+
+    [line] = [entry for entry in lines if entry.get("message") == "request invalid"]
+    assert line["service"] == "webhooks_api"
+    assert line["correlation_id"]

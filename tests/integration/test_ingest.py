@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import gc
 import json
+import tracemalloc
 from typing import Any
 from unittest import mock
 
@@ -13,6 +16,7 @@ from botocore.exceptions import ClientError
 from hookyard import clock
 from hookyard.config import TableSettings, get_settings
 from hookyard.dal.inbound_webhooks import InboundWebhooksRepository
+from hookyard.jsonlimits import MAX_DEPTH
 from hookyard.models.inbound_webhooks import InboundWebhookRecord
 from hookyard.secrets import sha256_hex
 from tests.integration.conftest import (
@@ -170,6 +174,9 @@ def test_an_entry_eventbridge_rejects_answers_503_with_retry_after(sample_webhoo
 
     assert response["statusCode"] == 503
     assert int(response["headers"]["Retry-After"]) > 0
+    assert body(response) == {
+        "errors": [{"code": "1503", "detail": "the event bus did not accept the event; retry", "status": "503"}]
+    }
 
 
 def test_an_eventbridge_error_answers_503_never_200(sample_webhook: Any) -> None:
@@ -273,3 +280,106 @@ def test_a_verify_token_given_at_creation_is_accepted_by_the_handshake() -> None
 
     assert "verify_token" not in created
     assert ingest(event)["body"] == "xyz"
+
+
+def _traced_bytes_after_refusing(event: dict[str, Any], times: int) -> int:
+    for _ in range(times):
+        assert ingest(copy.deepcopy(event))["statusCode"] == 401
+    gc.collect()
+    current, _ = tracemalloc.get_traced_memory()
+    return current
+
+
+@pytest.mark.parametrize("name", ["wrong_password", "unknown_token"])
+def test_refused_requests_are_not_kept_alive(sample_webhook: Any, name: str) -> None:
+    # Given refused requests that each carry a 200 KB body
+    event = load_event(f"ingest/{name}.json")
+    event["body"] = json.dumps({"blob": "x" * (200 * 1024 - 20)})
+    ingest(copy.deepcopy(event))  # warm: clients, caches, lazy imports
+
+    # When 25 are refused, and then 75 more
+    tracemalloc.start()
+    try:
+        after_n = _traced_bytes_after_refusing(event, 25)
+        after_4n = _traced_bytes_after_refusing(event, 75)
+    finally:
+        tracemalloc.stop()
+
+    # Then memory stays flat: the 75 later requests hold less than one request's body
+    assert after_4n - after_n < 200 * 1024
+
+
+# ------------------------------------------------------------------ deep JSON
+
+
+def deep_arrays(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def deep_objects(depth: int) -> str:
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/vnd.api+json", None])
+@pytest.mark.parametrize("shape", [deep_arrays, deep_objects])
+def test_an_ingest_body_nested_10000_deep_answers_400_and_publishes_nothing(
+    sample_webhook: Any,
+    bus_queue: str,
+    content_type: str | None,
+    shape: Any,
+) -> None:
+    # Given
+    event = load_event("ingest/json_body.json")
+    event["body"] = shape(10_000)
+    if content_type is None:
+        del event["headers"]["Content-Type"]
+    else:
+        event["headers"]["Content-Type"] = content_type
+
+    # When
+    response = ingest(event)
+
+    # Then
+    assert response["statusCode"] == 400
+    (error,) = body(response)["errors"]
+    assert (error["code"], error["status"]) == ("1010", "400")
+    assert f"the limit is {MAX_DEPTH} levels" in error["detail"]
+    assert bus_events(bus_queue) == []
+
+
+def test_the_too_deep_sample_event_answers_400(sample_webhook: Any, bus_queue: str) -> None:
+    # When
+    response = ingest(load_event("ingest/too_deep_json.json"))
+
+    # Then
+    assert response["statusCode"] == 400
+    assert bus_events(bus_queue) == []
+
+
+def test_an_ingest_body_nested_up_to_the_limit_reaches_the_bus(sample_webhook: Any, bus_queue: str) -> None:
+    # Given
+    event = load_event("ingest/json_body.json")
+    event["body"] = deep_objects(MAX_DEPTH)
+
+    # When
+    response = ingest(event)
+
+    # Then
+    assert response["statusCode"] == 200
+    [published] = bus_events(bus_queue)
+    assert published["detail"]["body"] == json.loads(deep_objects(MAX_DEPTH))
+
+
+def test_a_deep_text_body_is_carried_as_text(sample_webhook: Any, bus_queue: str) -> None:
+    # Given brackets in a body labelled text: ingest does not parse it
+    event = load_event("ingest/json_body.json")
+    event["headers"]["Content-Type"] = "text/plain"
+    event["body"] = deep_arrays(10_000)
+
+    # When
+    response = ingest(event)
+
+    # Then
+    assert response["statusCode"] == 200
+    [published] = bus_events(bus_queue)
+    assert published["detail"]["body"] == deep_arrays(10_000)

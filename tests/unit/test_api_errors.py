@@ -16,8 +16,10 @@ from hookyard.api import (
     error_body,
     error_response,
     page_size,
+    request_json,
 )
 from hookyard.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
+from hookyard.jsonlimits import MAX_DEPTH
 
 
 def _event(headers: dict[str, str] | None) -> dict[str, Any]:
@@ -250,3 +252,26 @@ def test_as_json_request_hands_a_body_that_is_not_utf8_on_as_text_that_is_not_js
     result = as_json_request(event)
 
     assert (result["body"], result["isBase64Encoded"]) == (encoded, False)
+
+
+# ------------------------------------------------------------------ request bodies
+
+
+def test_request_json_parses_a_body_nested_to_the_limit() -> None:
+    # Given
+    text = "[" * MAX_DEPTH + "]" * MAX_DEPTH
+
+    # When / Then
+    assert request_json(text) == json.loads(text)
+
+
+def test_request_json_refuses_a_body_nested_past_the_limit_as_a_bad_request() -> None:
+    # When / Then
+    with pytest.raises(BadRequest, match=rf"^request body nests .* the limit is {MAX_DEPTH} levels$"):
+        request_json("[" * 10_000 + "]" * 10_000)
+
+
+def test_request_json_leaves_text_that_is_not_json_to_the_resolvers_invalid_json_answer() -> None:
+    # When / Then
+    with pytest.raises(json.JSONDecodeError):
+        request_json("{not json")

@@ -1,10 +1,13 @@
-"""authorizer.logic: bearer token -> IAM policy naming every route the token may use."""
+"""authorizer.logic: the token a request presents (Bearer, or Zendesk-style Basic
+`{email}/token:{token}`) -> IAM policy naming every route the token may use."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
-from authorizer.logic import ApiArn, Unauthorized, authorize, bearer_token
+from authorizer.logic import ApiArn, Unauthorized, authorize, presented_token
 from hookyard.dal.accounts import TokenOwner
 from hookyard.secrets import sha256_hex
 from hookyard_dev.apigw import Gateway
@@ -25,12 +28,16 @@ def no_lookup(token: str) -> TokenOwner | None:
     raise AssertionError("the token store must not be asked")
 
 
+def basic(username: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
+
+
 def _resources(result: dict[str, object]) -> list[str]:
     (statement,) = result["policyDocument"]["Statement"]  # type: ignore[index]
     return list(statement["Resource"])
 
 
-# ------------------------------------------------------------------ bearer_token
+# ------------------------------------------------------------------ presented_token
 
 
 @pytest.mark.parametrize(
@@ -42,9 +49,9 @@ def _resources(result: dict[str, object]) -> list[str]:
         {"Authorization": "  Bearer   abc  "},
     ],
 )
-def test_bearer_token_reads_the_header_and_scheme_case_insensitively(headers: dict[str, str]) -> None:
+def test_presented_token_reads_a_bearer_header_and_scheme_case_insensitively(headers: dict[str, str]) -> None:
     # When / Then
-    assert bearer_token(headers) == "abc"
+    assert presented_token(headers) == "abc"
 
 
 @pytest.mark.parametrize(
@@ -60,9 +67,48 @@ def test_bearer_token_reads_the_header_and_scheme_case_insensitively(headers: di
         {"Authorization": "abc"},
     ],
 )
-def test_bearer_token_without_a_bearer_token_is_none(headers: dict[str, str] | None) -> None:
+def test_presented_token_without_a_token_is_none(headers: dict[str, str] | None) -> None:
     # When / Then
-    assert bearer_token(headers) is None
+    assert presented_token(headers) is None
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["agent@example.com/token", "someone.else@example.org/token", "/token", "not-an-email/token", "a/b/token"],
+)
+def test_presented_token_reads_zendesks_basic_form_whatever_the_user(username: str) -> None:
+    # Given `curl -u {email}/token:{api_token}`: the user part is not checked (accounts have no users)
+    headers = basic(username, API_TOKEN)
+
+    # When / Then
+    assert presented_token(headers) == API_TOKEN
+
+
+@pytest.mark.parametrize("scheme", ["basic", "BASIC", "  Basic"])
+def test_presented_token_reads_the_basic_scheme_case_insensitively(scheme: str) -> None:
+    # Given
+    encoded = base64.b64encode(f"agent@example.com/token:{API_TOKEN}".encode()).decode()
+
+    # When / Then
+    assert presented_token({"authorization": f"{scheme} {encoded}"}) == API_TOKEN
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        basic("agent@example.com", API_TOKEN),  # a password login, which Hookyard does not have
+        basic("agent@example.com/TOKEN", API_TOKEN),
+        basic("agent@example.com/token/x", API_TOKEN),
+        basic("agent@example.com/token", ""),
+        {"Authorization": "Basic " + base64.b64encode(b"agent@example.com/token").decode()},  # no colon
+        {"Authorization": "Basic !!not-base64!!"},
+        {"Authorization": "Basic " + base64.b64encode(b"\xff/token:\xfe").decode()},  # not UTF-8
+        {"Authorization": "Basic "},
+    ],
+)
+def test_presented_token_without_a_basic_api_token_is_none(headers: dict[str, str]) -> None:
+    # When / Then
+    assert presented_token(headers) is None
 
 
 # ------------------------------------------------------------------ method ARN
@@ -178,6 +224,53 @@ def test_authorize_api_token_hands_over_the_account_id_as_a_string() -> None:
     assert isinstance(result["context"]["account_id"], str)
 
 
+# ------------------------------------------------------------------ basic auth
+
+
+def test_authorize_api_token_in_basic_auth_gets_the_same_policy_as_bearer() -> None:
+    # Given the same token, once as Bearer and once as `-u agent@example.com/token:{token}`
+    bearer, basic_auth = load_event("authorizer/api_token.json"), load_event("authorizer/api_token_basic.json")
+
+    # When
+    as_bearer, as_basic = authorize(bearer, OPERATOR_HASH, find_owner), authorize(basic_auth, OPERATOR_HASH, find_owner)
+
+    # Then
+    assert as_basic == as_bearer
+    assert as_basic["context"] == {"role": "account", "account_id": "42", "token_id": OWNER.token_id}
+
+
+def test_authorize_operator_token_in_basic_auth_allows_only_the_admin_routes() -> None:
+    # Given
+    event = load_event("authorizer/operator_token_basic.json")
+
+    # When
+    result = authorize(event, OPERATOR_HASH, no_lookup)
+
+    # Then
+    assert result["context"] == {"role": "operator"}
+    assert _resources(result) == [f"{API_PREFIX}/*/api/admin/*"]
+
+
+def test_authorize_unknown_token_in_basic_auth_is_unauthorized() -> None:
+    # Given
+    event = load_event("authorizer/api_token_basic.json")
+    event["headers"] |= basic("agent@example.com/token", "hy_not_a_real_token")
+
+    # When / Then
+    with pytest.raises(Unauthorized, match=r"^Unauthorized$"):
+        authorize(event, OPERATOR_HASH, find_owner)
+
+
+def test_authorize_basic_auth_with_a_password_login_is_unauthorized_without_a_lookup() -> None:
+    # Given `-u agent@example.com:{token}`: Zendesk reads that as a password, not a token
+    event = load_event("authorizer/api_token_basic.json")
+    event["headers"] |= basic("agent@example.com", API_TOKEN)
+
+    # When / Then
+    with pytest.raises(Unauthorized, match=r"^Unauthorized$"):
+        authorize(event, OPERATOR_HASH, no_lookup)
+
+
 # ------------------------------------------------------------------ refusals
 
 
@@ -202,10 +295,10 @@ def test_authorize_without_a_token_is_unauthorized_without_a_lookup() -> None:
     assert str(refusal.value) == "Unauthorized"
 
 
-def test_authorize_with_a_non_bearer_scheme_is_unauthorized() -> None:
+def test_authorize_with_another_scheme_is_unauthorized() -> None:
     # Given
     event = load_event("authorizer/operator_token.json")
-    event["headers"]["Authorization"] = f"Basic {OPERATOR_TOKEN}"
+    event["headers"]["Authorization"] = f"Token {OPERATOR_TOKEN}"
 
     # When / Then
     with pytest.raises(Unauthorized, match=r"^Unauthorized$"):

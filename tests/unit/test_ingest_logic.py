@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from hookyard.dal.ingest_lookup import IngestTarget
+from hookyard.errors import BadRequest, ErrorStyle, HookyardError, error_body
+from hookyard.jsonlimits import MAX_DEPTH
 from hookyard.secrets import sha256_hex
 from ingest import handler
 from ingest.logic import (
     EVENT_MAX_BYTES,
-    IngestRefused,
     Request,
     authenticate,
     basic_credentials,
@@ -23,7 +27,7 @@ from ingest.logic import (
     decode_body,
     parse_request,
 )
-from tests.conftest import load_event
+from tests.conftest import ROOT, load_event
 
 SAMPLE_TOKEN = "OPwn17vlTjI_c8_IfmRBAcAyx_X4Hx2r5Iy95Pje64-s"
 SAMPLE_USER = "SkkCyESWf8ASuzKW"
@@ -46,6 +50,11 @@ def basic(username: str, password: str) -> dict[str, str]:
     return {"authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
 
 
+def zis(error: HookyardError) -> dict[str, Any]:
+    """The body ingest answers `error` with."""
+    return error_body(ErrorStyle.ZIS, error)
+
+
 def request_of(event_name: str) -> Request:
     return parse_request(load_event(event_name), MAX_BODY)
 
@@ -59,6 +68,25 @@ def detail_of(request: Request) -> dict[str, Any]:
 def test_ingest_handler_module_exposes_lambda_handler() -> None:
     # Then
     assert callable(handler.lambda_handler)
+
+
+def test_ingest_handler_imports_without_the_api_resolver() -> None:
+    # Given a fresh interpreter with only the ingest function and the layer on its path
+    paths = [str(ROOT / "functions" / "ingest"), str(ROOT / "layers" / "common")]
+    code = "import sys, ingest.handler; print([m for m in sys.modules if m.startswith(PREFIXES)])"
+    prefixes = ("hookyard.api", "aws_lambda_powertools.event_handler")
+
+    # When
+    result = subprocess.run(
+        [sys.executable, "-c", code.replace("PREFIXES", repr(prefixes))],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    # Then ingest's cold start does not pay for the management APIs' resolver
+    assert result.stdout.strip() == "[]"
 
 
 # ------------------------------------------------------------------ parse_request
@@ -109,10 +137,10 @@ def test_parse_request_with_invalid_base64_is_a_400() -> None:
     event["isBase64Encoded"] = True
 
     # When / Then
-    with pytest.raises(IngestRefused) as refusal:
+    with pytest.raises(HookyardError) as refusal:
         parse_request(event, MAX_BODY)
     assert refusal.value.status == 400
-    assert refusal.value.body["errors"][0]["code"] == "1010"
+    assert zis(refusal.value)["errors"][0]["code"] == "1010"
 
 
 def test_parse_request_at_the_limit_is_accepted() -> None:
@@ -133,10 +161,10 @@ def test_parse_request_over_the_limit_is_a_413_naming_the_limit() -> None:
     event["body"] = "x" * (MAX_BODY + 1)
 
     # When / Then
-    with pytest.raises(IngestRefused) as refusal:
+    with pytest.raises(HookyardError) as refusal:
         parse_request(event, MAX_BODY)
     assert refusal.value.status == 413
-    (error,) = refusal.value.body["errors"]
+    (error,) = zis(refusal.value)["errors"]
     assert error["code"] == "1013"
     assert error["status"] == "413"
     assert f"the limit is {MAX_BODY} bytes" in error["detail"]
@@ -161,9 +189,9 @@ def test_parse_request_over_a_configured_limit_states_only_that_limit() -> None:
     event["body"] = "x" * 1001
 
     # When / Then
-    with pytest.raises(IngestRefused) as refusal:
+    with pytest.raises(HookyardError) as refusal:
         parse_request(event, 1000)
-    detail = refusal.value.body["errors"][0]["detail"]
+    detail = zis(refusal.value)["errors"][0]["detail"]
     assert "the limit is 1000 bytes" in detail
     assert "200 KB" not in detail
 
@@ -290,10 +318,10 @@ def test_decode_body_with_invalid_json_labelled_json_is_a_400() -> None:
     request = request_of("ingest/invalid_json.json")
 
     # When / Then
-    with pytest.raises(IngestRefused) as refusal:
+    with pytest.raises(HookyardError) as refusal:
         decode_body(request.body, "application/json")
     assert refusal.value.status == 400
-    assert refusal.value.body["errors"][0]["detail"].startswith("request body is not valid JSON")
+    assert zis(refusal.value)["errors"][0]["detail"].startswith("request body is not valid JSON")
 
 
 def test_decode_body_counts_a_plus_json_type_as_json() -> None:
@@ -306,7 +334,7 @@ def test_decode_body_counts_a_plus_json_type_as_json() -> None:
 
 def test_decode_body_with_invalid_json_labelled_plus_json_is_a_400() -> None:
     # When / Then
-    with pytest.raises(IngestRefused) as refusal:
+    with pytest.raises(HookyardError) as refusal:
         decode_body(b"{not json", "application/vnd.api+json")
     assert refusal.value.status == 400
 
@@ -316,9 +344,41 @@ def test_decode_body_with_nan_labelled_json_is_a_400() -> None:
     body = b'{"temperature": NaN}'
 
     # When / Then
-    with pytest.raises(IngestRefused) as refusal:
+    with pytest.raises(HookyardError) as refusal:
         decode_body(body, "application/json")
     assert refusal.value.status == 400
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/vnd.api+json"])
+def test_decode_body_nested_past_the_limit_is_a_400_naming_the_limit(content_type: str) -> None:
+    # Given
+    body = ("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)).encode()
+
+    # When / Then
+    with pytest.raises(BadRequest) as refusal:
+        decode_body(body, content_type)
+    (error,) = zis(refusal.value)["errors"]
+    assert (error["code"], error["status"]) == ("1010", "400")
+    assert error["detail"] == (
+        f"request body nests arrays and objects more than {MAX_DEPTH} levels deep; the limit is {MAX_DEPTH} levels"
+    )
+
+
+def test_decode_body_without_a_content_type_nested_past_the_limit_is_a_400_saying_how_to_send_text() -> None:
+    # Given
+    body = ("[" * 10_000).encode()
+
+    # When / Then
+    with pytest.raises(BadRequest, match=r"the limit is 64 levels \(label it text/plain to send it as text\)"):
+        decode_body(body, None)
+
+
+def test_decode_body_nested_to_the_limit_is_parsed() -> None:
+    # Given
+    body = ('{"a":' * MAX_DEPTH + "1" + "}" * MAX_DEPTH).encode()
+
+    # When / Then
+    assert decode_body(body, "application/json") == json.loads(body)
 
 
 @pytest.mark.parametrize(
@@ -366,10 +426,10 @@ def test_decode_body_without_a_content_type_carries_text_as_text() -> None:
 @pytest.mark.parametrize("content_type", ["application/json", "text/plain", None])
 def test_decode_body_that_is_not_utf8_is_a_415(content_type: str | None) -> None:
     # When / Then
-    with pytest.raises(IngestRefused) as refusal:
+    with pytest.raises(HookyardError) as refusal:
         decode_body(b"\xff\xfe\x00binary", content_type)
     assert refusal.value.status == 415
-    assert refusal.value.body["errors"][0]["code"] == "1015"
+    assert zis(refusal.value)["errors"][0]["code"] == "1015"
 
 
 @pytest.mark.parametrize("raw", [b"", b"   \r\n\t"])
@@ -469,10 +529,10 @@ def test_build_entry_over_the_eventbridge_limit_is_a_413() -> None:
     request = Request(SAMPLE_TOKEN, {"content-type": "text/plain"}, b"\x01" * (50 * 1024))
 
     # When / Then
-    with pytest.raises(IngestRefused) as refusal:
+    with pytest.raises(HookyardError) as refusal:
         build_entry(TARGET, request, "hookyard", received_at=RECEIVED_AT)
     assert refusal.value.status == 413
-    assert str(EVENT_MAX_BYTES) in refusal.value.body["errors"][0]["detail"]
+    assert str(EVENT_MAX_BYTES) in zis(refusal.value)["errors"][0]["detail"]
 
 
 def test_build_entry_just_under_the_eventbridge_limit_is_accepted() -> None:
@@ -493,7 +553,7 @@ def test_build_entry_with_a_lone_surrogate_in_a_json_body_refuses_or_carries_it(
     # When
     try:
         entry, _ = build_entry(TARGET, request, "hookyard", received_at=RECEIVED_AT)
-    except IngestRefused as refusal:
+    except HookyardError as refusal:
         status = refusal.status
     else:
         entry["Detail"].encode()  # what PutEvents will send

@@ -33,6 +33,7 @@ app = create_app(
     description="Accounts and API tokens. Requires the operator token.",
     swagger_path="/api/admin/swagger",
     style=ErrorStyle.V2,
+    logger=logger,
 )
 
 AccountId = Annotated[int, Path(ge=1, description="Account id")]

@@ -1,4 +1,9 @@
-"""Bearer token -> IAM policy for API Gateway.
+"""The token a request presents -> IAM policy for API Gateway.
+
+A token comes as `Authorization: Bearer <token>` or, as Zendesk accepts it, as HTTP
+Basic with the user `<anything>/token` and the token as the password (`curl -u
+{email}/token:{api_token}`, zenpy's `email` + `token`). The part before `/token` is not
+checked: accounts have no users. Either form carries the operator token or an API token.
 
 API Gateway caches a policy per Authorization header for the authorizer's TTL and
 applies it to every later route, so each policy names every resource the token may
@@ -12,8 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from hookyard.dal.accounts import TokenOwner
+from hookyard.httpauth import basic_credentials
 from hookyard.secrets import matches
 
+BASIC_TOKEN_USER_SUFFIX = "/token"  # noqa: S105 - Zendesk's `{email}/token:{api_token}` user, not a secret
 OPERATOR_ROUTES = ("/api/admin/*",)
 ACCOUNT_ROUTES = ("/api/services/*", "/api/v2/*")
 
@@ -41,12 +48,20 @@ class ApiArn:
         return [f"{self.prefix}/*{route}" for route in routes]
 
 
-def bearer_token(headers: dict[str, str] | None) -> str | None:
+def presented_token(headers: dict[str, str] | None) -> str | None:
+    """The token in the Authorization header, Bearer or Zendesk-style Basic; None for
+    anything else."""
     for name, value in (headers or {}).items():
         if name.lower() == "authorization" and value:
-            scheme, _, token = value.strip().partition(" ")
-            if scheme.lower() == "bearer" and token.strip():
-                return token.strip()
+            scheme, _, credentials = value.strip().partition(" ")
+            if scheme.lower() == "bearer":
+                return credentials.strip() or None
+            basic = basic_credentials(value)
+            if basic is None:
+                return None
+            username, password = basic
+            # `{email}:{password}` would be a password login, which Hookyard does not have.
+            return password if password and username.endswith(BASIC_TOKEN_USER_SUFFIX) else None
     return None
 
 
@@ -64,9 +79,9 @@ def policy(principal: str, arn: ApiArn, routes: tuple[str, ...], context: dict[s
 def authorize(
     event: dict[str, Any], operator_token_sha256: str, find_owner: Callable[[str], TokenOwner | None]
 ) -> dict[str, Any]:
-    """The policy for the request's bearer token; raises Unauthorized if it has none
-    or an unknown one."""
-    token = bearer_token(event.get("headers"))
+    """The policy for the token the request presents; raises Unauthorized (one answer
+    for every failure) if it has none or an unknown one."""
+    token = presented_token(event.get("headers"))
     if token is None:
         raise Unauthorized()
     arn = ApiArn.from_method_arn(event["methodArn"])

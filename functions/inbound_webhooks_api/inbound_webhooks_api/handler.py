@@ -26,6 +26,7 @@ app = create_app(
     description="Create inbound webhooks: URLs with basic auth that turn HTTP requests into events.",
     swagger_path="/api/services/zis/inbound_webhooks/swagger",
     style=ErrorStyle.ZIS,
+    logger=logger,
 )
 
 BASE = "/api/services/zis/inbound_webhooks/generic"

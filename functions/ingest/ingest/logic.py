@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from hookyard import httpauth
 from hookyard.dal.ingest_lookup import IngestTarget
+from hookyard.errors import BadRequest, PayloadTooLarge, Unauthorized, UnsupportedMediaType
 from hookyard.ids import new_ulid
+from hookyard.jsonlimits import NestedTooDeep, loads
 from hookyard.secrets import sha256_hex
 
 # EventBridge refuses entries over 256 KiB (source + detail-type + detail).
@@ -25,20 +28,13 @@ CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"
 _NO_SUCH_HASH = sha256_hex("no such webhook")
 
 
-class IngestRefused(Exception):
-    """A request that gets a 4xx; `body` is the JSON answer."""
-
-    def __init__(self, status: int, body: Any) -> None:
-        super().__init__(status)
-        self.status = status
-        self.body = body
+AUTH_FAILED_DETAIL = "Authentication failed"
 
 
-def refused(status: int, code: str, detail: str) -> IngestRefused:
-    return IngestRefused(status, {"errors": [{"code": code, "detail": detail, "status": str(status)}]})
-
-
-AUTH_FAILED = IngestRefused(401, "Authentication failed")
+def auth_failed() -> Unauthorized:
+    """The one refusal for every credential problem. A new instance each time: raising
+    one shared object again grows its traceback, which keeps every request alive."""
+    return Unauthorized(AUTH_FAILED_DETAIL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,24 +51,17 @@ def parse_request(event: dict[str, Any], max_body_bytes: int) -> Request:
         try:
             body = base64.b64decode(raw, validate=True)
         except (binascii.Error, ValueError):
-            raise refused(400, "1010", "request body is not valid base64") from None
+            raise BadRequest("request body is not valid base64") from None
     else:
         body = raw.encode()
     if len(body) > max_body_bytes:
-        raise refused(413, "1013", f"request body is {len(body)} bytes; the limit is {max_body_bytes} bytes")
+        raise PayloadTooLarge(f"request body is {len(body)} bytes; the limit is {max_body_bytes} bytes")
     token = (event.get("pathParameters") or {}).get("token") or ""
     return Request(token=token, headers=headers, body=body)
 
 
 def basic_credentials(headers: dict[str, str]) -> tuple[str, str] | None:
-    scheme, _, encoded = headers.get("authorization", "").strip().partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        username, sep, password = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
-    except (binascii.Error, ValueError):
-        return None
-    return (username, password) if sep else None
+    return httpauth.basic_credentials(headers.get("authorization", ""))
 
 
 def authenticate(credentials: tuple[str, str] | None, target: IngestTarget | None) -> bool:
@@ -95,11 +84,11 @@ def answer_challenge(target: IngestTarget | None, query: dict[str, str] | None) 
     query = query or {}
     challenge = query.get("challenge") or ""
     if not challenge or len(challenge) > MAX_CHALLENGE:
-        raise refused(400, "1010", f"challenge: required, at most {MAX_CHALLENGE} characters")
+        raise BadRequest(f"challenge: required, at most {MAX_CHALLENGE} characters")
     expected = target.verify_token_hash if target and target.verify_token_hash else _NO_SUCH_HASH
     token_ok = hmac.compare_digest(sha256_hex(query.get("verifyToken") or ""), expected)
     if not (token_ok and target is not None and target.verify_token_hash):
-        raise AUTH_FAILED
+        raise auth_failed()
     return challenge
 
 
@@ -120,20 +109,24 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 def encode_body(body: bytes, content_type: str | None) -> str:
     """The body as a JSON value, ready to place in the event: JSON bodies as sent (checked
-    by parsing; 400 if a JSON claim is false), everything else as a JSON string."""
+    by parsing; 400 if a JSON claim is false or the body nests deeper than
+    jsonlimits.MAX_DEPTH), everything else as a JSON string."""
     is_json = content_type is not None and (content_type == "application/json" or content_type.endswith("+json"))
     if not body.strip():
         return "null"
     try:
         text = body.decode()
     except UnicodeDecodeError:
-        raise refused(415, "1015", f"request body is not UTF-8 text (content type {content_type})") from None
+        raise UnsupportedMediaType(f"request body is not UTF-8 text (content type {content_type})") from None
     if is_json or content_type is None:
         try:
-            _DECODER.decode(text)
+            loads(text, _DECODER)
+        except NestedTooDeep as exc:
+            hint = "" if is_json else " (label it text/plain to send it as text)"
+            raise BadRequest(f"request body {exc}{hint}") from None
         except ValueError as exc:
             if is_json:
-                raise refused(400, "1010", f"request body is not valid JSON: {exc}") from None
+                raise BadRequest(f"request body is not valid JSON: {exc}") from None
         else:
             # Valid JSON text is embedded as sent: parsing proved it, re-serialising would
             # only cost time on the hot path.
@@ -172,7 +165,7 @@ def build_entry(
     else:
         size = 0
     if size > EVENT_MAX_BYTES:
-        raise refused(413, "1013", f"the event would be {size} bytes; EventBridge's limit is {EVENT_MAX_BYTES} bytes")
+        raise PayloadTooLarge(f"the event would be {size} bytes; EventBridge's limit is {EVENT_MAX_BYTES} bytes")
     entry = {
         "EventBusName": bus_name,
         "Source": target.source_system,

@@ -37,6 +37,7 @@ app = create_app(
     description="Integrations, bundles, job specs, connections, configs and integration logs.",
     swagger_path="/api/services/zis/registry/swagger",
     style=ErrorStyle.ZIS,
+    logger=logger,
 )
 app.include_router(connections.router)
 app.include_router(configs.router)

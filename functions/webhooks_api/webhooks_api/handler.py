@@ -58,6 +58,7 @@ app = create_app(
     "signed, authenticated, retried deliveries with invocation logs.",
     swagger_path="/api/v2/swagger",
     style=ErrorStyle.V2,
+    logger=logger,
 )
 app.include_router(triggers.router)
 

@@ -8,33 +8,22 @@ import binascii
 import json
 import re
 from collections.abc import Sequence
-from enum import StrEnum
-from http import HTTPStatus
 from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBase, HTTPBearer
 
 from hookyard.errors import BadRequest, HookyardError, NotFound, ServiceUnavailable, Unauthorized
+from hookyard.errors import ErrorStyle as ErrorStyle  # re-exported: the APIs name both from here
+from hookyard.errors import error_body as error_body
+from hookyard.jsonlimits import NestedTooDeep
+from hookyard.jsonlimits import loads as json_loads
 
 JSON = "application/json"
 _SLASHES = re.compile("/{2,}")
-
-
-class ErrorStyle(StrEnum):
-    ZIS = "zis"  # {"errors":[{"code":"1110","detail":"Not Found","status":"404"}]}
-    V2 = "v2"  # {"errors":[{"code":"RecordNotFound","title":"Not Found","detail":"..."}]}
-
-
-def error_body(style: ErrorStyle, error: HookyardError | Sequence[HookyardError]) -> dict[str, Any]:
-    errors = [error] if isinstance(error, HookyardError) else list(error)
-    problems = [(e, detail) for e in errors for detail in e.details()]  # one error object per problem
-    if style is ErrorStyle.ZIS:
-        return {"errors": [{"code": e.code, "detail": d, "status": str(e.status)} for e, d in problems]}
-    return {"errors": [{"code": e.title, "title": HTTPStatus(e.status).phrase, "detail": d} for e, d in problems]}
 
 
 def error_response(style: ErrorStyle, error: HookyardError | Sequence[HookyardError]) -> Response[str]:
@@ -63,19 +52,36 @@ def describe_validation_error(error: dict[str, Any]) -> str:
     return f"{'.'.join(loc)}: {msg}" if loc else msg
 
 
-def create_app(*, title: str, description: str, swagger_path: str, style: ErrorStyle) -> APIGatewayRestResolver:
+def request_json(text: str) -> Any:
+    """The request body as JSON, for the resolver: every route's body is parsed here.
+    Nesting past jsonlimits.MAX_DEPTH is a 400 before the parser recurses; text that is
+    not JSON raises json.JSONDecodeError, which the resolver reports as invalid."""
+    try:
+        return json_loads(text)
+    except NestedTooDeep as exc:
+        raise BadRequest(f"request body {exc}") from None
+
+
+def create_app(
+    *, title: str, description: str, swagger_path: str, style: ErrorStyle, logger: Logger
+) -> APIGatewayRestResolver:
     """A validating resolver with Swagger UI at `swagger_path` (JSON at `?format=json`)
-    and every error answered in `style`."""
-    app = APIGatewayRestResolver(enable_validation=True)
+    and every error answered in `style`; refusals and defects are logged with `logger`,
+    the function's own (a child Logger made here would lose its lines)."""
+    app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=request_json)
     app.enable_swagger(
         path=swagger_path,
         title=title,
         description=description,
         version="1.0.0",
-        security_schemes={"bearerAuth": HTTPBearer(bearerFormat="API token")},
-        security=[{"bearerAuth": []}],
+        security_schemes={
+            "bearerAuth": HTTPBearer(bearerFormat="API token"),
+            "basicAuth": HTTPBase(
+                scheme="basic", description="As Zendesk: user `{email}/token` (not checked), password the API token"
+            ),
+        },
+        security=[{"bearerAuth": []}, {"basicAuth": []}],
     )
-    logger = Logger(child=True)
 
     @app.exception_handler(HookyardError)  # type: ignore[untyped-decorator]
     def _domain_error(exc: HookyardError) -> Response[str]:

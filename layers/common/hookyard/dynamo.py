@@ -16,6 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from hookyard import jsonlimits
 from hookyard.errors import BadRequest, Conflict, ServiceUnavailable
 
 Item = dict[str, Any]
@@ -91,7 +92,8 @@ def decode_cursor_token(token: str) -> Any:
     """The position `encode_cursor_token` wrote; ValueError if `token` is not one (what
     the position must hold is the caller's to check)."""
     try:
-        return json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        return jsonlimits.loads(text)  # a client's text: nesting is bounded
     except (binascii.Error, ValueError, TypeError) as exc:  # UnicodeDecodeError is a ValueError
         raise ValueError("not a cursor") from exc
 

@@ -1,6 +1,13 @@
-"""Domain errors. Each carries its HTTP status; APIs map them to a body in one place."""
+"""Domain errors and the two error bodies they are answered with. Each error carries
+its HTTP status; APIs map them to a body in one place (hookyard.api), and ingest uses
+the same body without importing the resolver (its cold start is the tightest)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from http import HTTPStatus
+from typing import Any
 
 
 class HookyardError(Exception):
@@ -60,3 +67,17 @@ class ServiceUnavailable(HookyardError):
     def __init__(self, detail: str, retry_after: int = 5) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class ErrorStyle(StrEnum):
+    ZIS = "zis"  # {"errors":[{"code":"1110","detail":"Not Found","status":"404"}]}
+    V2 = "v2"  # {"errors":[{"code":"RecordNotFound","title":"Not Found","detail":"..."}]}
+
+
+def error_body(style: ErrorStyle, error: HookyardError | Sequence[HookyardError]) -> dict[str, Any]:
+    """The JSON answer for one error or several, one error object per problem."""
+    errors = [error] if isinstance(error, HookyardError) else list(error)
+    problems = [(e, detail) for e in errors for detail in e.details()]
+    if style is ErrorStyle.ZIS:
+        return {"errors": [{"code": e.code, "detail": d, "status": str(e.status)} for e, d in problems]}
+    return {"errors": [{"code": e.title, "title": HTTPStatus(e.status).phrase, "detail": d} for e, d in problems]}

@@ -79,6 +79,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from hookyard.errors import BadRequest
+from hookyard.jsonlimits import loads
 from hookyard.models.webhooks import HttpMethod, RequestFormat
 from hookyard.webhooks.payload import (
     PAYLOAD_FIELDS,
@@ -417,7 +418,7 @@ def encode_request(text: str, request_format: RequestFormat | str, http_method: 
         return RenderedRequest(body=None, content_type=None)
     if fmt is RequestFormat.JSON:
         try:
-            json.loads(text, parse_constant=_no_constant)
+            loads(text, json.JSONDecoder(parse_constant=_no_constant))  # refuses deep JSON too
         except ValueError as exc:
             raise RenderError(f"body: the rendered body is not valid JSON: {exc}") from None
     return RenderedRequest(body=text, content_type=content_type(fmt))
@@ -542,7 +543,7 @@ def _parameters(text: str) -> str:
         return ""
     if stripped[0] in "{[":
         try:
-            data = json.loads(stripped, parse_constant=_no_constant)
+            data = loads(stripped, json.JSONDecoder(parse_constant=_no_constant))
         except ValueError as exc:
             raise RenderError(f"body: the rendered parameters look like JSON but are not valid JSON: {exc}") from None
         return urlencode(_pairs(data))
