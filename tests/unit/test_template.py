@@ -275,3 +275,58 @@ def test_resolve_walks_nested_values(template: Template) -> None:
 
     # Then
     assert value == {"a": ["prod", "plain", 3], "b": "x-prod"}
+
+
+# ------------------------------------------------------------------ what keeps events and tells operators
+
+
+def test_hookyard_has_one_fixed_rule_on_the_bus_and_every_target_keeps_what_it_cannot_deliver(
+    template: Template,
+) -> None:
+    rules = template.of_type("AWS::Events::Rule")
+
+    assert list(rules) == ["RoutingRule"]
+    for rule in rules.values():
+        for target in rule["Properties"]["Targets"]:
+            assert target["DeadLetterConfig"]["Arn"], target
+            assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+    assert template.resources["RoutingRuleFailedAlarm"]["Properties"]["MetricName"] == "FailedInvocations"
+
+
+def test_no_function_may_change_eventbridge_rules(template: Template) -> None:
+    for name, function in template.of_type("AWS::Serverless::Function").items():
+        for policy in function["Properties"].get("Policies", []):
+            actions = [a for s in policy.get("Statement", []) for a in s["Action"]]
+            assert not [a for a in actions if a.startswith("events:") and a != "events:PutEvents"], name
+
+
+def test_ingest_has_throttling_of_its_own_and_the_api_writes_access_logs(template: Template) -> None:
+    api = template.resources["HookyardApi"]["Properties"]
+    settings = {(m["ResourcePath"], m["HttpMethod"]): m for m in api["MethodSettings"]}
+    ingest = settings[("/" + INGEST_PATH.replace("/", "~1"), "POST")]
+
+    assert ingest["ThrottlingRateLimit"] == {"Ref": "IngestRateLimit"}
+    assert settings[("/*", "*")]["ThrottlingRateLimit"] == {"Ref": "ApiRateLimit"}
+    assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    assert template.doc["Globals"]["Api"]["OpenApiVersion"]  # no stray "Stage" stage
+
+
+def test_every_function_is_watched_for_errors_and_the_api_for_5xx(template: Template) -> None:
+    watched = set()
+    for alarm in template.of_type("AWS::CloudWatch::Alarm").values():
+        for metric in alarm["Properties"].get("Metrics", []):
+            stat = metric.get("MetricStat", {}).get("Metric", {})
+            if stat.get("MetricName") == "Errors":
+                watched |= {d["Value"]["Ref"] for d in stat["Dimensions"]}
+
+    assert watched >= set(template.functions) - {"ConsoleFunction"}
+    assert template.resources["ApiServerErrorsAlarm"]["Properties"]["MetricName"] == "5XXError"
+
+
+def test_every_function_names_its_service_as_its_logger_does(template: Template) -> None:
+    import importlib
+
+    for logical_id, spec in template.functions.items():
+        package = spec.module.split(".")[0]
+        log = importlib.import_module(f"{package}.log")
+        assert spec.environment["POWERTOOLS_SERVICE_NAME"] == log.logger.service == package, logical_id
