@@ -19,13 +19,15 @@ into the units AWS bills:
   EventBridge counts it: source, detail-type, detail, resources, 14 bytes for a time).
   Events the bus's rule hands to SQS are not charged by EventBridge (same account).
 - SQS: every request, one per 64 KB chunk of its payload: the router's SendMessageBatch,
-  delayed re-sends, the bus rule's SendMessage to the routing queue (one per event), and
+  delayed re-sends, the bus rule's SendMessage to the routing queue (one per event,
+  billed to the queue's owner: assumed), and
   the event source mappings' polling as Lambda does it: one ReceiveMessage and one
   DeleteMessageBatch per batch, batches as large as the template's BatchSize (a backlog:
   see "one at a time" below). Idle long polls are not counted (see EMPTY_POLLS).
 - DynamoDB: write units per item written, ceil(item size / 1 KB), of the larger of the
   item before and after the write (a Put's new item, a Delete's old one), transactional
-  writes and condition checks twice; read units per request, ceil(bytes read / 4 KB),
+  writes twice (a ConditionCheck as a write of the item checked: assumed; no hot path
+  makes one); read units per request, ceil(bytes read / 4 KB),
   half for eventually consistent reads, twice for transactional ones, a Query's bytes
   being the sum of the items it returns. Item sizes follow DynamoDB's rules (attribute
   names + values; numbers by significant digits; 3 bytes per list or map and 1 per
