@@ -9,6 +9,9 @@
    reads, writes and comparisons.
 4. Delivery batch: the delivery handler (source tree, on moto, in a child process) on
    10 messages to a receiver that answers after 200 ms, as a ratio to 1 message.
+5. AWS cost per million events (bench/cost.py: source tree, on moto, in a child
+   process): every AWS request of four paths counted and priced with bench/prices.json,
+   as a ratio to each path's floor.
 
 Baselines are measured in the same run, interleaved with the subjects. Targets are
 printed with PASS/OVER; they are informational, the exit code is 0 either way.
@@ -25,8 +28,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import cold, delivery, flow, warm
-from bench.report import print_cold, print_delivery, print_flow, print_markdown, print_warm
+from bench import cold, cost, delivery, flow, warm
+from bench.report import print_cold, print_cost, print_delivery, print_flow, print_markdown, print_warm
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -41,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flow-blocks", type=int, default=20, help="flow engine blocks (default 20)")
     parser.add_argument("--flow-runs", type=int, default=25, help="flow runs per block (default 25)")
     parser.add_argument("--delivery-rounds", type=int, default=7, help="delivery batch rounds (default 7)")
+    parser.add_argument(
+        "--cost-events", type=int, default=cost.EVENTS, help=f"cost: events per path (default {cost.EVENTS})"
+    )
     args = parser.parse_args(argv)
     build_dir: Path = args.build_dir
     if not (build_dir / "template.yaml").exists():
@@ -73,7 +79,15 @@ def main(argv: list[str] | None = None) -> int:
     delivery_result = delivery.run(rounds=args.delivery_rounds)
     print_delivery(delivery_result)
 
-    print_markdown(cold_result, warm_result, flow_result, delivery_result)
+    print(
+        f"\ncost: {args.cost_events} events per path (+{cost.WARMUP} warm-up) through the handlers on moto, "
+        f"every AWS request counted (child process) ...",
+        flush=True,
+    )
+    cost_result = cost.run(events=args.cost_events)
+    print_cost(cost_result)
+
+    print_markdown(cold_result, warm_result, flow_result, delivery_result, cost_result)
     elapsed = time.perf_counter() - started
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -88,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         "warm_ingest": warm_result.to_json(),
         "flow_engine": flow_result.to_json(),
         "delivery_batch": delivery_result.to_json(),
+        "cost": cost_result.to_json(),
     }
     RESULTS.write_text(json.dumps(document, indent=2) + "\n")
     print(f"\nwrote {RESULTS.relative_to(ROOT)} ({elapsed:.0f} s)")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bench.cold import ColdResult, target_for
+from bench.cost import CostResult, markdown_lines
+from bench.cost import print_cost as print_cost
 from bench.delivery import BATCH, DELAY_SECONDS, DeliveryResult, Kind
 from bench.delivery import TARGET as DELIVERY_TARGET
 from bench.flow import TARGET as FLOW_TARGET
@@ -138,7 +140,9 @@ def print_delivery(result: DeliveryResult) -> None:
     )
 
 
-def print_markdown(cold: ColdResult, warm: WarmResult, flow: FlowResult, delivery: DeliveryResult) -> None:
+def print_markdown(
+    cold: ColdResult, warm: WarmResult, flow: FlowResult, delivery: DeliveryResult, cost: CostResult | None = None
+) -> None:
     base = cold.baseline.median_ms
     print("\nMarkdown (README):\n")
     print("| function | median init ms | baseline ms | ratio | target |")
@@ -152,3 +156,6 @@ def print_markdown(cold: ColdResult, warm: WarmResult, flow: FlowResult, deliver
     print(f"\n{_warm_line(warm)}")
     print(f"\n{_flow_line(flow)}")
     print(f"\n{_delivery_line(delivery)}")
+    if cost is not None:
+        print()
+        print("\n".join(markdown_lines(cost)))
