@@ -49,7 +49,7 @@ export async function render(view, { params, query, signal }) {
     api("GET", `${path}/invocations`, {
       query: {
         "filter[status]": query.status,
-        "page[size]": PAGE_SIZE,
+        "page[size]": query.size || PAGE_SIZE,
         "page[after]": query.after,
         "page[before]": query.before,
       },
@@ -267,7 +267,7 @@ function invocationsSection(id, webhook, data, query) {
       class: "form form-inline",
       submit: "Show",
       children: [field({ label: "Status", control: status })],
-      onsubmit: () => navigate(`/webhooks/${id}`, { status: status.value }),
+      onsubmit: () => navigate(`/webhooks/${id}`, { status: status.value, size: query.size }),
     }),
     button("Refresh", () => reload(), { class: "button button-secondary refresh" }),
     table({

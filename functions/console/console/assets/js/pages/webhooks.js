@@ -31,14 +31,14 @@ export async function render(view, { query, signal }) {
       class: "form form-inline",
       submit: "Filter",
       children: [field({ label: "Name contains", control: name }), field({ label: "Status", control: status })],
-      onsubmit: () => navigate("/webhooks", { name: name.value.trim(), status: status.value }),
+      onsubmit: () => navigate("/webhooks", { name: name.value.trim(), status: status.value, size: query.size }),
     }),
   );
   const data = await api("GET", "/api/v2/webhooks", {
     query: {
       "filter[name_contains]": query.name,
       "filter[status]": query.status,
-      "page[size]": PAGE_SIZE,
+      "page[size]": query.size || PAGE_SIZE,
       "page[after]": query.after,
       "page[before]": query.before,
     },
