@@ -77,8 +77,23 @@ class Console:
         self.page.get_by_role("navigation", name="Main").get_by_role("link", name=link, exact=True).click()
 
     def screenshot(self, name: str) -> None:
+        """Save the page for a reviewer, having checked what every page must have: each
+        form control labelled, each button and link named."""
+        assert self.unlabelled() == [], f"controls without a label on {name}"
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+    def unlabelled(self) -> list[str]:
+        return list(
+            self.page.evaluate(
+                """() => [...document.querySelectorAll("input, select, textarea, button, a[href]")]
+                    .filter((e) => !e.closest("[hidden]"))
+                    .filter((e) => !((e.labels && e.labels.length) || e.getAttribute("aria-label")
+                                     || (!["INPUT", "SELECT", "TEXTAREA"].includes(e.tagName)
+                                         && e.textContent.trim())))
+                    .map((e) => e.outerHTML.slice(0, 120))"""
+            )
+        )
 
     def expect_console(self, pattern: str) -> None:
         self.expected.append(re.compile(pattern))

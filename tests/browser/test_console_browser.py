@@ -156,8 +156,28 @@ def test_a_failed_invocation_of_a_webhook_created_in_the_console_shows_its_statu
     console: Console, receiver: Receiver
 ) -> None:
     # Given a receiver that fails, a webhook created in the console that sends to it, and
-    # an inbound webhook (created in the console) whose events it subscribes to
+    # an inbound webhook (created in the console) whose events it subscribes to; and other
+    # webhooks of the account
     receiver.answer("/down", then=Answer(500, body={"error": "the receiver is down"}))
+    for name, status, subscription in (
+        ("CRM contact sync", "active", "crm:event-type:contact.Created"),
+        ("Nightly export", "inactive", "conditional_ticket_events"),
+    ):
+        api_json(
+            console.dev,
+            "POST",
+            "/api/v2/webhooks",
+            json={
+                "webhook": {
+                    "name": name,
+                    "endpoint": receiver.url + "/elsewhere",
+                    "http_method": "POST",
+                    "request_format": "json",
+                    "status": status,
+                    "subscriptions": [subscription],
+                }
+            },
+        )
     console.sign_in()
     page = console.page
     inbound = create_inbound_webhook(console, "browser_shop", "shop", "order.Failed")
@@ -178,6 +198,7 @@ def test_a_failed_invocation_of_a_webhook_created_in_the_console_shows_its_statu
     row = page.get_by_role("row").filter(has_text="Orders to the warehouse")
     expect(row).to_contain_text("active")
     expect(row).to_contain_text("shop:event-type:order.Failed")
+    expect(page.get_by_role("row").filter(has_text="Nightly export")).to_contain_text("Triggers")
     console.screenshot("webhooks")
     # and its page lists the failed invocation with its status code
     row.get_by_role("link", name="Orders to the warehouse").click()

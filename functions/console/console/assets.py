@@ -25,7 +25,7 @@ CONTENT_TYPES = {
 # CDN); API calls to the same origin only; no framing, plugins or native form posts
 # (every form is handled by script, so a form can never put its fields in a URL).
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 # Short-lived, then revalidated by ETag: a deploy is picked up within a minute, and a

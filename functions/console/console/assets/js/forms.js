@@ -123,11 +123,17 @@ export function showProblems(formElement, error, heading) {
   }
   if (unplaced.length || !first) {
     const summary = formElement.querySelector(".form-errors");
-    const status = error.status ? `${error.status} ${error.phrase}` : null;
-    summary.replaceChildren(
-      h("p", {}, heading || (status ? `The API refused this (${status}):` : "This could not be done:")),
-      h("ul", {}, (unplaced.length ? unplaced : [error.message]).map((text) => h("li", {}, text))),
-    );
+    const messages = unplaced.length ? unplaced : [error.message];
+    if (!error.status && !heading && messages.length === 1) {
+      // A check of the console's own (not the API's): its message says it all.
+      summary.replaceChildren(h("p", {}, messages[0]));
+    } else {
+      const status = error.status ? `${error.status} ${error.phrase}` : null;
+      summary.replaceChildren(
+        h("p", {}, heading || (status ? `The API refused this (${status}):` : "This could not be done:")),
+        h("ul", {}, messages.map((text) => h("li", {}, text))),
+      );
+    }
     summary.hidden = false;
   }
   if (first) first.focus();

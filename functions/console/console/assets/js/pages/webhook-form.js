@@ -96,7 +96,12 @@ function webhookForm(webhook) {
     basic_auth: h(
       "div",
       { class: "field-group" },
-      field({ label: "User name", field: "authentication.data.username", control: controls.username }),
+      field({
+        label: "User name",
+        field: "authentication.data.username",
+        control: controls.username,
+        help: editing ? "A new user name needs the password too." : null,
+      }),
       field({ label: "Password", field: "authentication.data.password", control: controls.password, help: keep }),
     ),
     bearer_token: h(
