@@ -57,7 +57,8 @@ function shell(path) {
     account.replaceChildren();
     return;
   }
-  fill(nav, 
+  fill(
+    nav,
     h(
       "ul",
       {},
@@ -69,7 +70,11 @@ function shell(path) {
   );
   if (!account.childElementCount) {
     account.append(
-      h("button", { type: "button", class: "button button-secondary", onclick: () => signOut("Signed out.") }, "Sign out"),
+      h(
+        "button",
+        { type: "button", class: "button button-secondary", onclick: () => signOut("Signed out.") },
+        "Sign out",
+      ),
     );
   }
 }

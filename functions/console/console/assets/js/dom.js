@@ -100,6 +100,11 @@ export function pretty(value) {
   }
 }
 
+// An HTTP status code, or `none` when there was no answer.
+export function statusCode(value, none = "—") {
+  return value === null || value === undefined ? none : String(value);
+}
+
 export function pre(value, label) {
   return h("pre", { class: "code", tabindex: 0, "aria-label": label }, pretty(value));
 }
@@ -121,7 +126,9 @@ export function crumbs(...links) {
     h(
       "ol",
       {},
-      links.map(([text, href]) => h("li", {}, href ? h("a", { href }, text) : h("span", { "aria-current": "page" }, text))),
+      links.map(([text, href]) =>
+        h("li", {}, href ? h("a", { href }, text) : h("span", { "aria-current": "page" }, text)),
+      ),
     ),
   );
 }
@@ -140,7 +147,10 @@ export function table({ caption, columns, rows, empty }) {
     h(
       "table",
       {},
-      caption ? h("caption", { class: caption.startsWith("!") ? "visually-hidden" : "" }, caption.replace(/^!/, "")) : null,
+      // A caption starting with "!" names the table for screen readers only.
+      caption
+        ? h("caption", { class: caption.startsWith("!") ? "visually-hidden" : "" }, caption.replace(/^!/, ""))
+        : null,
       h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, c.label)))),
       h(
         "tbody",
@@ -291,5 +301,8 @@ export function copyButton(value, what) {
 
 // A secret or value to copy: shown in full, with its copy button.
 export function copyable(label, value) {
-  return [label, h("span", { class: "copyable" }, h("code", { class: "break" }, value), copyButton(value, label.toLowerCase()))];
+  return [
+    label,
+    h("span", { class: "copyable" }, h("code", { class: "break" }, value), copyButton(value, label.toLowerCase())),
+  ];
 }

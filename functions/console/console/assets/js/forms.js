@@ -139,9 +139,9 @@ export function showProblems(formElement, error, heading) {
   if (first) first.focus();
 }
 
-export function valueOf(formElement, id) {
-  const control = formElement.querySelector(`#${id}`);
-  return control ? control.value.trim() : "";
+// A problem the console finds itself, shown next to `fieldName` as the API's are.
+export function fieldProblem(fieldName, message) {
+  return Object.assign(new Error(`${fieldName}: ${message}`), { problems: [{ field: fieldName, message }] });
 }
 
 // "2026-11-23T09:30" from a datetime-local input -> an ISO 8601 instant (the user's zone).

@@ -9,7 +9,8 @@ export async function render(view, { params, signal }) {
     `/api/services/zis/integrations/${enc(params.name)}/executions/${enc(params.id)}`,
     { signal },
   );
-  add(view, 
+  add(
+    view,
     crumbs(["Integrations", "#/integrations"], [params.name, `#/integrations/${enc(params.name)}`], ["Execution"]),
     heading(`Execution ${execution.id}`, badge(execution.status)),
     section(

@@ -44,8 +44,13 @@ export async function render(view, { query, signal }) {
   add(view, heading("Inbound webhooks"));
   const names = await integrationNames(signal);
   const chosen = query.integration || names[0] || "";
-  const picker = integrationField(names, chosen, "Inbound webhooks belong to an integration; their events reach its job specs.");
-  add(view, 
+  const picker = integrationField(
+    names,
+    chosen,
+    "Inbound webhooks belong to an integration; their events reach its job specs.",
+  );
+  add(
+    view,
     form({
       label: "Choose an integration",
       class: "form form-inline",
@@ -156,7 +161,12 @@ function createSection(base, integration, result, refresh) {
         h(
           "div",
           { class: "field-row" },
-          field({ label: "Source system", field: "source_system", control: source, help: "The event's source on the bus." }),
+          field({
+            label: "Source system",
+            field: "source_system",
+            control: source,
+            help: "The event's source on the bus.",
+          }),
           field({ label: "Event type", field: "event_type", control: type, help: "The event's type on the bus." }),
           field({
             label: "Verify token (optional)",

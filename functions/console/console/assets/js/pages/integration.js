@@ -50,13 +50,21 @@ function loaded(title, intro, read, draw, extra) {
   const load = async (signal) => {
     try {
       const data = await read(signal);
-      fill(body, draw(data, { result, reload: () => load() }));
+      fill(body, draw(data, { result, reload }));
     } catch (error) {
       if (error.name === "AbortError") return;
       fill(body, errorBox(error));
     }
   };
-  const element = section(title, intro ? h("p", {}, intro) : null, result, body, extra ? extra({ result, reload: () => load() }) : null);
+  // Read again without the page's abort signal: a change made here is not a navigation.
+  const reload = () => load();
+  const element = section(
+    title,
+    intro ? h("p", {}, intro) : null,
+    result,
+    body,
+    extra ? extra({ result, reload }) : null,
+  );
   return { element, load };
 }
 
@@ -99,7 +107,7 @@ function bundleViewer(name, bundle) {
 }
 
 function uploadForm(name, result, uploaded) {
-  const file = h("input", { type: "file", accept: ".json,application/json", required: true, id: `bundle-file-${name}` });
+  const file = h("input", { type: "file", accept: ".json,application/json", required: true, id: uid("bundle-file") });
   return form({
     label: "Upload a bundle",
     submit: "Upload bundle",
@@ -272,7 +280,11 @@ function connectionForm(base, result, reload) {
   };
   type.addEventListener("change", show);
   show();
-  const SECRET_FIELDS = { basic_auth: ["username", "password"], bearer_token: ["token"], api_key: ["header_name", "api_key"] };
+  const secretFields = {
+    basic_auth: ["username", "password"],
+    bearer_token: ["token"],
+    api_key: ["header_name", "api_key"],
+  };
   const element = form({
     label: "Create a connection",
     submit: "Create connection",
@@ -294,7 +306,7 @@ function connectionForm(base, result, reload) {
       result.clear();
       const body = { name: controls.name.value.trim(), allowed_domain: controls.allowed_domain.value.trim() };
       if (controls.base_url.value.trim()) body.base_url = controls.base_url.value.trim();
-      for (const key of SECRET_FIELDS[type.value]) body[key] = controls[key].value;
+      for (const key of secretFields[type.value]) body[key] = controls[key].value;
       await api("POST", `${base}/${enc(type.value)}`, { json: body });
       for (const control of Object.values(controls)) control.value = "";
       result.show(okBox(`Connection ${body.name} created.`));

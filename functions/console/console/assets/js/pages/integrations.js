@@ -1,13 +1,14 @@
 // Integrations: the account's ZIS integrations, and creating one.
 import { api, enc } from "../api.js";
 import { add, flash, h, heading, section, table, time } from "../dom.js";
-import { field, form, input } from "../forms.js";
+import { field, fieldProblem, form, input } from "../forms.js";
 import { navigate } from "../router.js";
 
 export async function render(view, { signal }) {
   add(view, heading("Integrations"));
   const { integrations } = await api("GET", "/api/services/zis/registry/integrations", { signal });
-  add(view, 
+  add(
+    view,
     section(
       "Your integrations",
       table({
@@ -48,8 +49,9 @@ function createSection() {
       ],
       onsubmit: async () => {
         const value = name.value.trim();
-        if (!value) throw Object.assign(new Error("Name: required"), { problems: [{ field: "integration", message: "required" }] });
-        await api("POST", `/api/services/zis/registry/${enc(value)}`, { json: { description: description.value.trim() } });
+        if (!value) throw fieldProblem("integration", "required");
+        const body = { description: description.value.trim() };
+        await api("POST", `/api/services/zis/registry/${enc(value)}`, { json: body });
         flash(`Integration ${value} created.`);
         navigate(`/integrations/${value}`);
       },

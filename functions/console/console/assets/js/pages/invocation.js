@@ -18,6 +18,7 @@ import {
   outcome,
   pre,
   section,
+  statusCode,
   time,
 } from "../dom.js";
 import { href } from "../router.js";
@@ -30,6 +31,10 @@ export function remember(invocation) {
   seen.set(invocation.id, invocation);
 }
 
+export function invocationHref(webhookId, invocationId) {
+  return href(`/webhooks/${encodeURIComponent(webhookId)}/invocations/${encodeURIComponent(invocationId)}`);
+}
+
 export async function render(view, { params, signal }) {
   const webhookPath = `/api/v2/webhooks/${enc(params.id)}`;
   const invocationPath = `${webhookPath}/invocations/${enc(params.invocation)}`;
@@ -39,13 +44,14 @@ export async function render(view, { params, signal }) {
   ]);
   const invocation = seen.get(params.invocation);
   const result = outcome();
-  add(view, 
+  add(
+    view,
     crumbs(["Webhooks", "#/webhooks"], [webhook.name, `#/webhooks/${enc(webhook.id)}`], ["Invocation"]),
     heading(`Invocation ${params.invocation}`, invocation ? badge(invocation.status) : null),
     invocation
       ? details([
           ["Status", badge(invocation.status)],
-          ["Status code", invocation.status_code === null ? "—" : String(invocation.status_code)],
+          ["Status code", statusCode(invocation.status_code)],
           ["Event type", invocation.event_type],
           ["Event id", code(invocation.event_id)],
           invocation.trigger ? ["Trigger", invocation.trigger] : null,
@@ -65,7 +71,7 @@ export async function render(view, { params, signal }) {
             result.show(
               okBox(
                 "Redelivery queued",
-                id ? [" as invocation ", h("a", { href: href(`/webhooks/${enc(webhook.id)}/invocations/${enc(id)}`) }, id)] : null,
+                id ? [" as invocation ", h("a", { href: invocationHref(webhook.id, id) }, id)] : null,
                 ".",
               ),
             );
@@ -92,7 +98,7 @@ function attemptSection(attempt) {
     `Attempt ${attempt.number}`,
     details([
       ["Status", badge(attempt.status)],
-      ["Status code", attempt.status_code === null || attempt.status_code === undefined ? "no answer" : String(attempt.status_code)],
+      ["Status code", statusCode(attempt.status_code, "no answer")],
       ["Duration", `${attempt.duration} ms`],
       ["Completed", time(attempt.completed_at)],
       attempt.error ? ["Error", attempt.error] : null,
@@ -105,7 +111,11 @@ function attemptSection(attempt) {
         {},
         h("h3", {}, "Request"),
         request
-          ? [keyValues("Request headers", request.headers), h("h4", {}, "Payload"), pre(request.payload, "Request payload")]
+          ? [
+              keyValues("Request headers", request.headers),
+              h("h4", {}, "Payload"),
+              pre(request.payload, "Request payload"),
+            ]
           : h("p", { class: "empty" }, "Not recorded."),
       ),
       h(

@@ -23,7 +23,8 @@ export async function render(view, { query, signal }) {
   const from = input({ type: "datetime-local", value: query.from || "", id: "logs-from" });
   const to = input({ type: "datetime-local", value: query.to || "", id: "logs-to" });
   const flow = input({ value: query.flow || "", id: "logs-flow", placeholder: "zis:my_integration:flow:my_flow" });
-  add(view, 
+  add(
+    view,
     form({
       label: "Filter logs",
       class: "form form-inline",
@@ -60,7 +61,8 @@ export async function render(view, { query, signal }) {
     },
     signal,
   });
-  add(view, 
+  add(
+    view,
     table({
       caption: `!Logs of ${chosen}`,
       columns: [
@@ -70,10 +72,11 @@ export async function render(view, { query, signal }) {
         { label: "Flow", cell: (e) => (e.flow_name ? code(e.flow_name) : "—"), class: "break" },
         {
           label: "Execution",
-          cell: (e) =>
-            e.execution_id
-              ? h("a", { href: `#/integrations/${enc(chosen)}/executions/${enc(e.execution_id)}` }, code(e.execution_id))
-              : "—",
+          cell: (e) => {
+            if (!e.execution_id) return "—";
+            const link = `#/integrations/${enc(chosen)}/executions/${enc(e.execution_id)}`;
+            return h("a", { href: link }, code(e.execution_id));
+          },
         },
       ],
       rows: data.logs,

@@ -19,7 +19,8 @@ function explain(error) {
 
 export function render(view, { onSignedIn }) {
   const token = input({ type: "password", required: true, autocomplete: "off", id: "signin-token" });
-  add(view, 
+  add(
+    view,
     h(
       "div",
       { class: "signin" },

@@ -25,7 +25,8 @@ export function renderCreate(view) {
 
 export async function renderEdit(view, { params, signal }) {
   const { webhook } = await api("GET", `/api/v2/webhooks/${enc(params.id)}`, { signal });
-  add(view, 
+  add(
+    view,
     crumbs(["Webhooks", "#/webhooks"], [webhook.name, `#/webhooks/${enc(webhook.id)}`], ["Edit"]),
     heading(`Edit ${webhook.name}`),
   );
@@ -140,11 +141,14 @@ function webhookForm(webhook) {
     if (!definition.subscriptions.length && !editing) definition.subscriptions = undefined;
     const type = controls.auth_type.value;
     if (type) {
-      const data = {
-        basic_auth: controls.password.value ? { username: controls.username.value.trim(), password: controls.password.value } : null,
-        bearer_token: controls.token.value ? { token: controls.token.value } : null,
-        api_key: controls.key_value.value ? { name: controls.key_name.value.trim(), value: controls.key_value.value } : null,
-      }[type];
+      const secret = { basic_auth: controls.password, bearer_token: controls.token, api_key: controls.key_value }[type];
+      const data = secret.value
+        ? {
+            basic_auth: { username: controls.username.value.trim(), password: controls.password.value },
+            bearer_token: { token: controls.token.value },
+            api_key: { name: controls.key_name.value.trim(), value: controls.key_value.value },
+          }[type]
+        : null;
       // Without data the API keeps the stored credentials (same type), as Zendesk does.
       definition.authentication = data ? { type, add_position: "header", data } : { type, add_position: "header" };
     }

@@ -22,12 +22,13 @@ import {
   outcome,
   pre,
   section,
+  statusCode,
   table,
   time,
 } from "../dom.js";
-import { field, form, input, isoFromLocal, select, textarea } from "../forms.js";
-import { href, navigate, reload } from "../router.js";
-import { remember } from "./invocation.js";
+import { field, fieldProblem, form, input, isoFromLocal, select, textarea } from "../forms.js";
+import { navigate, reload } from "../router.js";
+import { invocationHref, remember } from "./invocation.js";
 import { cursorPager } from "./paging.js";
 import { PAGE_SIZE, subscriptionsText } from "./webhooks.js";
 
@@ -58,7 +59,8 @@ export async function render(view, { params, query, signal }) {
   ]);
   const result = outcome();
   const active = webhook.status === "active";
-  add(view, 
+  add(
+    view,
     crumbs(["Webhooks", "#/webhooks"], [webhook.name]),
     heading(webhook.name, badge(webhook.status)),
     h(
@@ -100,7 +102,9 @@ export async function render(view, { params, query, signal }) {
       ),
     ),
     result,
-    webhook.status_reason ? h("p", { class: "alert alert-warn" }, `Deactivated by Hookyard: ${webhook.status_reason}`) : null,
+    webhook.status_reason
+      ? h("p", { class: "alert alert-warn" }, `Deactivated by Hookyard: ${webhook.status_reason}`)
+      : null,
     section("Definition", definition(webhook)),
     invocationsSection(id, webhook, invocations, query),
     recoverSection(path),
@@ -123,7 +127,7 @@ function definition(webhook) {
     ],
     webhook.description ? ["Description", webhook.description] : null,
     webhook.verification
-      ? ["Endpoint verification", `${webhook.verification.status}${webhook.verification.error ? `: ${webhook.verification.error}` : ""}`]
+      ? ["Endpoint verification", [webhook.verification.status, webhook.verification.error].filter(Boolean).join(": ")]
       : null,
     ["Created", [time(webhook.created_at), ` by ${webhook.created_by}`]],
     ["Updated", [time(webhook.updated_at), ` by ${webhook.updated_by}`]],
@@ -135,7 +139,8 @@ function secretSection(path) {
   const slot = outcome();
   const showSecret = (secret, note) => {
     slot.clear();
-    fill(shown, 
+    fill(
+      shown,
       note ? okBox(note) : null,
       details([copyable("Signing secret", secret.secret), ["Algorithm", secret.algorithm]]),
       button("Hide signing secret", () => shown.replaceChildren(), { class: "button button-secondary" }),
@@ -169,8 +174,10 @@ function secretSection(path) {
           if (!sure) return;
           await busy(
             target,
-            async () =>
-              showSecret((await api("POST", `${path}/signing_secret`)).signing_secret, "A new signing secret is in use."),
+            async () => {
+              const { signing_secret: secret } = await api("POST", `${path}/signing_secret`);
+              showSecret(secret, "A new signing secret is in use.");
+            },
             slot,
           );
         },
@@ -237,14 +244,13 @@ function recoverSection(path) {
       onsubmit: async () => {
         result.clear();
         const body = { since: isoFromLocal(since.value) };
-        if (!body.since) throw Object.assign(new Error("Since: choose a date and time."), { problems: [{ field: "since", message: "choose a date and time" }] });
+        if (!body.since) throw fieldProblem("since", "choose a date and time");
         const end = isoFromLocal(until.value);
         if (end) body.until = end;
         try {
           const { recovery } = await api("POST", `${path}/recover`, { json: body });
-          result.show(
-            okBox(`Recovery ${recovery.id} queued: ${recovery.count} failed invocation${recovery.count === 1 ? "" : "s"} will be sent again.`),
-          );
+          const invocations = `${recovery.count} failed invocation${recovery.count === 1 ? "" : "s"}`;
+          result.show(okBox(`Recovery ${recovery.id} queued: ${invocations} will be sent again.`));
         } catch (error) {
           if (error.problems && error.problems.some((p) => p.field)) throw error;
           result.show(errorBox(error, "Recover failed."), notFoundHint(error, "recovery"));
@@ -275,13 +281,13 @@ function invocationsSection(id, webhook, data, query) {
       columns: [
         {
           label: "Invocation",
-          cell: (i) => h("a", { href: href(`/webhooks/${enc(id)}/invocations/${enc(i.id)}`) }, code(i.id)),
+          cell: (i) => h("a", { href: invocationHref(id, i.id) }, code(i.id)),
         },
         { label: "Time", cell: (i) => time(i.latest_completed_at || i.created_at) },
         { label: "Event type", cell: (i) => i.event_type, class: "break" },
         { label: "Trigger", cell: (i) => i.trigger || "—" },
         { label: "Status", cell: (i) => badge(i.status) },
-        { label: "Status code", cell: (i) => (i.status_code === null || i.status_code === undefined ? "—" : String(i.status_code)) },
+        { label: "Status code", cell: (i) => statusCode(i.status_code) },
         { label: "Attempts", cell: (i) => String(i.attempts) },
       ],
       rows: data.invocations,

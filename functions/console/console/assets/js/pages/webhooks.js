@@ -25,7 +25,8 @@ export async function render(view, { query, signal }) {
     query.status || "",
     { id: "webhooks-status" },
   );
-  add(view, 
+  add(
+    view,
     form({
       label: "Filter webhooks",
       class: "form form-inline",
@@ -44,7 +45,8 @@ export async function render(view, { query, signal }) {
     },
     signal,
   });
-  add(view, 
+  add(
+    view,
     table({
       caption: "!Webhooks",
       columns: [
