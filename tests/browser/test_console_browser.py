@@ -70,6 +70,16 @@ def tutorial_bundle(integration: str, url: str) -> str:
 # ------------------------------------------------------------------ signing in
 
 
+def test_hookyard_dev_says_where_the_console_is(console: Console) -> None:
+    # When: the stack has started (the console fixture's `hookyard dev`)
+    said = "".join(console.dev.output)
+
+    # Then it names the console's URL, which serves the sign-in page
+    assert f"web console: {console.dev.url}/console/" in said
+    console.open()
+    expect(console.page).to_have_title("Sign in · Hookyard console")
+
+
 def test_a_wrong_token_shows_a_clear_error_and_keeps_nothing(console: Console) -> None:
     # Given the sign-in form
     console.expect_console(r"status of 401")  # the browser logs the refused request
