@@ -129,6 +129,31 @@ def test_the_token_is_kept_in_session_storage_sent_as_a_bearer_token_and_cleared
     expect(page.get_by_role("status").first).to_contain_text("Signed out")
 
 
+def test_the_console_works_under_a_stage_prefix_as_in_aws(console: Console) -> None:
+    # Given the stack behind a stage prefix, as API Gateway serves it (/prod/...): the
+    # browser's requests under /prod/ are answered by the stack without it
+    page = console.page
+    asked: list[str] = []
+
+    def staged(route: Any) -> None:
+        asked.append(route.request.url)
+        answer = route.fetch(url=route.request.url.replace("/prod/", "/", 1), max_redirects=0)
+        route.fulfill(response=answer)
+
+    page.route("**/prod/**", staged)
+
+    # When the console is opened at /prod/console/ and signed in
+    page.goto(console.dev.url + "/prod/console/")
+    page.get_by_label("API token").fill(console.dev.token)
+    page.get_by_role("button", name="Sign in").click()
+
+    # Then its files and its API calls stayed under the prefix
+    expect(page.get_by_role("heading", level=1)).to_have_text("Webhooks")
+    paths = [url.removeprefix(console.dev.url) for url in asked]
+    assert "/prod/console/js/app.js" in paths
+    assert any(path.startswith("/prod/api/v2/webhooks") for path in paths)
+
+
 def test_the_console_is_usable_from_the_keyboard(console: Console) -> None:
     # Given the sign-in page, whose token field has the focus
     console.open()
