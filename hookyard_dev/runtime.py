@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -76,9 +77,15 @@ def function_environment(template: Template) -> dict[str, str]:
 
 
 class FunctionRuntime:
+    """One function's execution environment. Like one Lambda environment, it runs one
+    invocation at a time: handlers keep per-invocation state at module level (the
+    Powertools resolver's current event and route, the Logger's keys), which concurrent
+    requests would mix. Different functions still run at the same time."""
+
     def __init__(self, spec: FunctionSpec) -> None:
         self.spec = spec
         self._handler: Callable[[dict[str, Any], Any], Any] | None = None
+        self._one_at_a_time = threading.Lock()
 
     @property
     def handler(self) -> Callable[[dict[str, Any], Any], Any]:
@@ -88,5 +95,6 @@ class FunctionRuntime:
         return self._handler
 
     def invoke(self, event: dict[str, Any]) -> Any:
-        context = LambdaContext(self.spec.logical_id, self.spec.memory, self.spec.timeout)
-        return self.handler(event, context)
+        with self._one_at_a_time:
+            context = LambdaContext(self.spec.logical_id, self.spec.memory, self.spec.timeout)
+            return self.handler(event, context)
