@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Playwright, Response, sync_playwright
 
 from tests.conftest import ROOT
 from tests.e2e.conftest import Dev, dev  # noqa: F401 - the session's `hookyard dev`
@@ -114,11 +114,21 @@ def console(browser: Browser, dev: Dev) -> Iterator[Console]:  # noqa: F811 - de
         if message.type in ("error", "warning"):
             opened.errors.append(f"{message.type}: {message.text} ({message.location.get('url')})")
 
+    refused: list[Response] = []
     page.on("console", on_console)
     page.on("pageerror", lambda error: opened.errors.append(f"uncaught: {error}"))
+    page.on("response", lambda response: refused.append(response) if response.status >= 400 else None)
     yield opened
+    answers = [f"{r.status} {r.request.method} {r.url}: {_body(r)}" for r in refused]
     context.close()
-    assert opened.unexpected() == [], "the browser console reported errors"
+    assert opened.unexpected() == [], "the browser console reported errors; the API refused:\n" + "\n".join(answers)
+
+
+def _body(response: Response) -> str:
+    try:
+        return response.text()[:500]
+    except Error as exc:  # the page had gone on, or was played by a test's route
+        return f"(no body: {exc.message})"
 
 
 @pytest.fixture

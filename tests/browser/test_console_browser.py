@@ -85,6 +85,7 @@ def test_a_wrong_token_shows_a_clear_error_and_keeps_nothing(console: Console) -
     console.expect_console(r"status of 401")  # the browser logs the refused request
     console.open()
     page = console.page
+    console.screenshot("sign-in")
 
     # When a token the API does not know is entered
     page.get_by_label("API token").fill("hy_not_a_token")
@@ -147,8 +148,10 @@ def test_the_console_works_under_a_stage_prefix_as_in_aws(console: Console) -> N
     page.get_by_label("API token").fill(console.dev.token)
     page.get_by_role("button", name="Sign in").click()
 
-    # Then its files and its API calls stayed under the prefix
+    # Then the webhooks are listed, and the console's files and API calls stayed under the prefix
     expect(page.get_by_role("heading", level=1)).to_have_text("Webhooks")
+    expect(page.locator("main table, main .empty").first).to_be_visible()
+    page.unroute_all(behavior="wait")
     paths = [url.removeprefix(console.dev.url) for url in asked]
     assert "/prod/console/js/app.js" in paths
     assert any(path.startswith("/prod/api/v2/webhooks") for path in paths)
@@ -573,6 +576,7 @@ def test_a_bundle_uploaded_in_the_console_is_installed_and_its_flow_logs(
     console.sign_in()
     page = console.page
     console.go("Integrations")
+    console.screenshot("integrations")
     page.get_by_label("Name", exact=True).fill(integration)
     page.get_by_label("Description").fill("The ZIS tutorial")
     page.get_by_role("button", name="Create integration").click()
@@ -629,6 +633,14 @@ def test_a_bundle_uploaded_in_the_console_is_installed_and_its_flow_logs(
     page.get_by_role("button", name="Show logs").click()
 
     # Then nothing matches
+    expect(page.get_by_text("No log entries match")).to_be_visible()
+
+    # When they are filtered by a time range after the run
+    page.get_by_label("Flow").fill("")
+    page.get_by_label("From").fill("2099-01-01T00:00")
+    page.get_by_role("button", name="Show logs").click()
+
+    # Then nothing matches either
     expect(page.get_by_text("No log entries match")).to_be_visible()
 
     # When the job spec is uninstalled
