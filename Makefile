@@ -9,8 +9,10 @@ SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 HOST_ARCH := $(shell uname -m | sed -e 's/aarch64/arm64/')
 PYTEST_WORKERS ?= 2
+# The browser tests drive Debian's chromium (no browser download of Playwright's own).
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: help install install-run run test lint typecheck cfn-lint pytest build build-host check-build bench clean
+.PHONY: help install install-run chromium run test lint typecheck cfn-lint pytest build build-host check-build bench clean
 
 help:
 	@echo "make run    - start the local stack (hookyard dev) on http://127.0.0.1:3000"
@@ -33,6 +35,16 @@ install-run: $(VENV)/.run-installed
 
 install: $(VENV)/.installed
 
+$(CHROMIUM):
+	@if [ "$$(id -u)" != 0 ]; then \
+		echo "The browser tests need Debian's chromium: sudo apt-get install -y --no-install-recommends chromium"; \
+		exit 1; \
+	fi
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+
+chromium: $(CHROMIUM)
+
 # aws-sam-cli lives in its own virtualenv: its pins clash with ours.
 $(SAM_VENV)/.installed:
 	$(PYTHON) -m venv $(SAM_VENV)
@@ -53,7 +65,7 @@ typecheck: install
 cfn-lint: install
 	$(VENV)/bin/cfn-lint template.yaml
 
-pytest: install
+pytest: install $(CHROMIUM)
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -q
 
 test: lint typecheck cfn-lint check-build pytest

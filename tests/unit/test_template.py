@@ -18,6 +18,8 @@ OPEN_ROUTES = {
     ("GET", "/api/v2/swagger"),
     ("POST", INGEST_PATH),
     ("GET", INGEST_PATH),  # the endpoint verification handshake
+    ("GET", "/console"),  # the console's files; the page signs in with an API token
+    ("GET", "/console/{proxy+}"),
 }
 MANAGEMENT_ROUTES = {
     ("POST", "/api/admin/accounts"),
@@ -105,7 +107,7 @@ def test_ingest_route_has_no_authorizer(template: Template) -> None:
     assert route.authorizer is None
 
 
-def test_only_health_swagger_and_ingest_routes_are_open(template: Template) -> None:
+def test_only_health_swagger_ingest_and_console_routes_are_open(template: Template) -> None:
     # When
     open_routes = {(r.method, r.path) for r in template.api.routes if r.authorizer is None}
 
