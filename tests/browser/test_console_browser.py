@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -257,6 +258,21 @@ def test_a_failed_invocation_of_a_webhook_created_in_the_console_shows_its_statu
     expect(page.get_by_role("button", name="Redeliver")).to_be_enabled()
     console.screenshot("invocation")
 
+    # When the receiver recovers and the invocation is redelivered
+    receiver.answer("/down", then=Answer(200))
+    page.get_by_role("button", name="Redeliver").click()
+
+    # Then the same payload arrives again, as a new invocation that succeeds
+    expect(page.get_by_role("status").filter(has_text="Redelivery")).to_contain_text("Redelivery queued as invocation")
+    first, again = receiver.wait_for(2, "/down")
+    assert again.body == first.body
+    assert again.headers["x-zendesk-webhook-invocation-id"] != first.headers["x-zendesk-webhook-invocation-id"]
+    found = eventually(
+        lambda: api_json(console.dev, "GET", f"/api/v2/webhooks/{webhook_id}/invocations")["invocations"],
+        lambda found: any(i["status"] == "success" and i["trigger"] == "manual" for i in found),
+    )
+    assert sorted((i["trigger"], i["status"]) for i in found) == [("event", "failed"), ("manual", "success")]
+
 
 def test_the_apis_validation_errors_are_shown_next_to_their_fields(console: Console) -> None:
     # Given the create webhook form
@@ -494,56 +510,55 @@ def test_an_attempt_shows_the_request_and_response_the_api_records_as_text(
     assert page.locator("b", has_text="Bad gateway").count() == 0
 
 
-def test_redeliver_and_recover_say_what_the_api_queued(console: Console, receiver: Receiver) -> None:
-    # Given a failed invocation, and an API that accepts redeliver and recover (played by
-    # the browser with the routes' contract: 202 and what was queued)
-    receiver.answer("/queued", then=Answer(500))
+def test_after_the_receiver_recovers_redeliver_and_recover_send_again(console: Console, receiver: Receiver) -> None:
+    # Given a receiver that fails, and a webhook whose two deliveries failed
+    receiver.answer("/flaky", then=Answer(500))
     console.sign_in()
     page = console.page
-    asked: list[Any] = []
-
-    def accept(route: Any) -> None:
-        asked.append((route.request.url, route.request.post_data_json))
-        body = (
-            {"recovery": {"id": "rec_1", "count": 3}}
-            if route.request.url.endswith("/recover")
-            else {"invocation": {"id": "inv_redelivered", "status": "accepted"}}
-        )
-        route.fulfill(status=202, content_type="application/json", body=json.dumps(body))
-
-    page.route("**/redeliver", accept)
-    page.route("**/recover", accept)
-    inbound = create_inbound_webhook(console, "browser_queued", "que", "thing.Queued")
-    webhook_id = create_webhook_in_console(console, "Queued", receiver.url + "/queued", "que:event-type:thing.Queued")
-    send(inbound, {"n": 1})
+    inbound = create_inbound_webhook(console, "browser_flaky", "flk", "thing.Flaky")
+    webhook_id = create_webhook_in_console(console, "Flaky", receiver.url + "/flaky", "flk:event-type:thing.Flaky")
+    for n in (1, 2):
+        send(inbound, {"n": n})
     eventually(
         lambda: api_json(console.dev, "GET", f"/api/v2/webhooks/{webhook_id}/invocations")["invocations"],
-        lambda found: any(i["status"] == "failed" for i in found),
+        lambda found: [i["status"] for i in found] == ["failed", "failed"],
     )
+    receiver.answer("/flaky", then=Answer(200))
 
-    # When failed invocations since a time are recovered
+    # When the first failed invocation is redelivered
     page.reload()
-    page.get_by_label("Since", exact=True).fill("2026-11-23T09:30")
-    page.get_by_role("button", name="Recover failed invocations").click()
-
-    # Then the console says how many were queued, having sent the time as ISO 8601
-    expect(page.get_by_role("status").filter(has_text="Recovery")).to_have_text(
-        "Recovery rec_1 queued: 3 failed invocations will be sent again."
-    )
-    url, body = asked[-1]
-    assert url.endswith(f"/api/v2/webhooks/{webhook_id}/recover")
-    assert re.fullmatch(r"2026-11-2[23]T\d\d:\d\d:00\.000Z", body["since"])
-    assert "until" not in body
-
-    # When an invocation is redelivered
-    page.get_by_role("row").filter(has_text="failed").get_by_role("link").click()
+    page.get_by_role("row").filter(has_text="failed").first.get_by_role("link").click()
     page.get_by_role("button", name="Redeliver").click()
 
-    # Then the console links the new invocation
-    expect(page.get_by_role("status").filter(has_text="Redelivery")).to_contain_text(
-        "Redelivery queued as invocation inv_redelivered."
+    # Then the console links the new invocation, and the receiver gets the same payload again
+    expect(page.get_by_role("status").filter(has_text="Redelivery")).to_contain_text("Redelivery queued as invocation")
+    arrived = receiver.wait_for(3, "/flaky")
+    assert arrived[2].body in (arrived[0].body, arrived[1].body)
+
+    # When every failure since before the two is recovered
+    console.go("Webhooks")
+    page.get_by_role("link", name="Flaky").click()
+    since = datetime.now() - timedelta(minutes=10)  # the browser reads it in local time, as the test does
+    page.get_by_label("Since", exact=True).fill(since.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_role("button", name="Recover failed invocations").click()
+
+    # Then the console says how many, and they arrive
+    expect(page.get_by_role("status").filter(has_text="Recovery")).to_contain_text(
+        "queued: 2 failed invocations will be sent again."
     )
-    expect(page.get_by_role("link", name="inv_redelivered")).to_be_visible()
+    receiver.wait_for(5, "/flaky")
+    found = eventually(
+        lambda: api_json(console.dev, "GET", f"/api/v2/webhooks/{webhook_id}/invocations")["invocations"],
+        lambda found: (
+            sorted(i["trigger"] for i in found if i["status"] == "success") == ["manual", "recovery", "recovery"]
+        ),
+    )
+    assert sorted(i["trigger"] for i in found if i["status"] == "success") == ["manual", "recovery", "recovery"]
+    page.reload()
+    for trigger in ("manual", "recovery"):
+        expect(page.get_by_role("row").filter(has_text=trigger).first).to_contain_text("success")
+    console.screenshot("recovered")
+    assert len(found) == 5
 
 
 def test_a_token_the_api_stops_accepting_ends_the_session(console: Console) -> None:
