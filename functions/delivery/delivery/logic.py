@@ -70,7 +70,7 @@ from hookyard.models.webhooks import (
     WebhookRecord,
 )
 from hookyard.outbound import OutboundError, OutboundResponse, OutboundTimeout
-from hookyard.webhooks import breaker, payload, retry, signing, triggers
+from hookyard.webhooks import bodies, breaker, payload, retry, signing
 from hookyard.webhooks.invocations import RECOVERABLE, first_attempt, invocation_id, new_invocation
 from hookyard.webhooks.secrets import WebhookSecrets
 
@@ -302,10 +302,10 @@ class Delivery:
         event_id, event_type = str(body["id"]), str(body["type"])
         invocation = invocation_id(event_id, webhook.id, trigger.id)
         try:
-            rendered = triggers.render_request(
+            rendered = bodies.render_request(
                 actions[message.action].body, body, webhook.request_format, webhook.http_method
             )
-        except triggers.RenderError as exc:
+        except bodies.RenderError as exc:
             # This event cannot fill the template: the invocation fails, visibly.
             record = new_invocation(webhook.id, invocation, event_id, event_type)
             if self.invocations.create_invocation(message.account_id, record) is not None:
@@ -420,7 +420,7 @@ class Delivery:
         }
         if request.content_type and body:
             headers["Content-Type"] = request.content_type
-        url = triggers.url_with_query(webhook.endpoint, request.query) if request.query else webhook.endpoint
+        url = bodies.url_with_query(webhook.endpoint, request.query) if request.query else webhook.endpoint
         started = time.monotonic()
         response: OutboundResponse | None = None
         error: str | None = None

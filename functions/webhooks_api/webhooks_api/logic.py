@@ -55,8 +55,8 @@ from hookyard.queues import Queue
 from hookyard.webhooks import headers as webhook_headers
 from hookyard.webhooks import payload as webhook_payload
 from hookyard.webhooks import signing
+from hookyard.webhooks.bodies import url_with_query
 from hookyard.webhooks.secrets import WebhookSecrets
-from hookyard.webhooks.triggers import url_with_query
 from webhooks_api.log import logger
 from webhooks_api.paging import Page, paginate
 

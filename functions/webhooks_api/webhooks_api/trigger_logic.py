@@ -16,6 +16,7 @@ from hookyard.errors import BadRequest, NotFound
 from hookyard.merge_patch import merge_patch
 from hookyard.models.triggers import NOTIFY_WEBHOOK, TriggerInput, TriggerRecord
 from hookyard.models.webhooks import ConnectionMethod, HttpMethod, RequestFormat
+from hookyard.webhooks import bodies
 from hookyard.webhooks import triggers as trigger_rules
 from webhooks_api.logic import Services, bad_request
 from webhooks_api.paging import Page, paginate
@@ -128,7 +129,7 @@ def _check_actions(repo: WebhooksRepository, account_id: int, actions: list[dict
                 f"{where}.value: webhook {webhook_id} is subscribed to events; a trigger can only notify a webhook "
                 'connected to triggers (subscriptions ["conditional_ticket_events"])'
             )
-        trigger_rules.validate_template(body, field=f"{where}.value")
+        bodies.validate_template(body, field=f"{where}.value")
         check_rendered_shape(body, webhook.request_format, webhook.http_method, f"{where}.value")
 
 
@@ -140,7 +141,7 @@ def check_rendered_shape(template: str, request_format: RequestFormat, http_meth
     A template this check cannot render is left to the delivery function (which records
     why it failed)."""
     try:
-        trigger_rules.probe_request(template, request_format, http_method)
-    except trigger_rules.RenderError as exc:
+        bodies.probe_request(template, request_format, http_method)
+    except bodies.RenderError as exc:
         detail = exc.detail.removeprefix("body: ")
         raise BadRequest(f"{field}: {detail} (checked with every placeholder as 0)") from None

@@ -8,17 +8,16 @@ from typing import Any
 import pytest
 
 from hookyard.errors import BadRequest
-from hookyard.webhooks.payload import build_payload
-from hookyard.webhooks.triggers import (
+from hookyard.webhooks.bodies import (
     RenderedRequest,
     RenderError,
     encode_request,
-    evaluate,
     render_request,
-    resolve,
     url_with_query,
     validate_template,
 )
+from hookyard.webhooks.payload import build_payload
+from hookyard.webhooks.triggers import evaluate, resolve
 from tests.conftest import load_event
 
 BODY: dict[str, Any] = {
