@@ -36,6 +36,13 @@ def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dic
 _CfnLoader.add_multi_constructor("!", _construct_tag)
 
 
+def _ref_target(value: Any) -> str:
+    """The logical id in `!Ref Name` (a function's layers are refs to layers in the template)."""
+    if not (isinstance(value, dict) and set(value) == {"Ref"}):
+        raise ValueError(f"hookyard dev reads layers given as !Ref to a layer of the template, not {value!r}")
+    return str(value["Ref"])
+
+
 @dataclass(frozen=True)
 class ApiRoute:
     function_id: str
@@ -81,6 +88,7 @@ class FunctionSpec:
     memory: int
     routes: tuple[ApiRoute, ...] = ()
     sqs: tuple[SqsMapping, ...] = ()
+    layers: tuple[str, ...] = ()  # layer logical ids: Globals' first, then the function's (SAM appends lists)
 
     @property
     def module(self) -> str:
@@ -249,6 +257,7 @@ class Template:
                 memory=int(props.get("MemorySize", defaults.get("MemorySize", 128))),
                 routes=tuple(routes),
                 sqs=tuple(mappings),
+                layers=tuple(_ref_target(layer) for layer in [*defaults.get("Layers", []), *props.get("Layers", [])]),
             )
         return specs
 
@@ -330,7 +339,8 @@ class Template:
         return list(self.of_type("AWS::KMS::Key"))
 
     def layer_dirs(self) -> list[Path]:
-        return [
-            self.root / res["Properties"]["ContentUri"]
-            for res in self.of_type("AWS::Serverless::LayerVersion").values()
-        ]
+        return [self.layer_dir(logical_id) for logical_id in self.of_type("AWS::Serverless::LayerVersion")]
+
+    def layer_dir(self, logical_id: str) -> Path:
+        """The folder a layer is built from (in a build's template: its built folder)."""
+        return self.root / str(self.of_type("AWS::Serverless::LayerVersion")[logical_id]["Properties"]["ContentUri"])
