@@ -21,7 +21,7 @@ help:
 	@echo "make bench  - cold start, warm ingest, flow engine and delivery benchmarks, as ratios"
 
 # `make run` installs what running needs; `make test` adds the test, lint and type tools.
-$(VENV)/.run-installed: pyproject.toml layers/common/requirements.txt
+$(VENV)/.run-installed: pyproject.toml $(wildcard layers/*/requirements.txt)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[run]'
