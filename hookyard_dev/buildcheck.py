@@ -22,7 +22,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hookyard_dev.importgraph import Site, installed_distributions, provided_top_levels, requirement_names, walk
+from hookyard_dev.importgraph import (
+    Site,
+    installed_distributions,
+    normalized,
+    provided_top_levels,
+    requirement_names,
+    walk,
+)
 from hookyard_dev.template import Template
 
 RUNTIME_PACKAGES = ["boto3"]  # what python3.13 on Lambda ships outside /var/task and /opt
@@ -107,6 +114,14 @@ def probe(
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
+def unused_allowed(template: Template, logical_id: str) -> set[str]:
+    """Layer requirements a function is allowed not to import: its resource's
+    `Metadata: UnusedLayerRequirements`, a choice made (and explained) in the template.
+    Globals' layers cannot be left out of one function (SAM appends lists)."""
+    names = template.resources[logical_id].get("Metadata", {}).get("UnusedLayerRequirements", [])
+    return {normalized(str(name)) for name in names}
+
+
 def _where(build_dir: Path, sites: list[Site]) -> str:
     root = build_dir.resolve()
     return ", ".join(
@@ -144,7 +159,9 @@ def check_function(build_dir: Path, template: Template, logical_id: str) -> tupl
         for requirement in requirement_names(Path(folder)):  # SAM copies requirements.txt into python/
             if requirement not in installed:
                 problems.append(f"layer {layer} requires {requirement}, which is not installed in it")
-            elif not installed[requirement] & graph.top_levels:
+            elif not installed[requirement] & graph.top_levels and requirement not in unused_allowed(
+                template, logical_id
+            ):
                 problems.append(f"layer {layer} ships {requirement}, which it never imports")
     return problems, report
 

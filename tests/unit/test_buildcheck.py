@@ -135,3 +135,25 @@ def test_a_layer_requirement_that_a_function_never_imports_fails(
     # Then
     assert failures == 1
     assert "FAIL AppFunction: layer ExtraLayer ships unused-dist, which it never imports" in capsys.readouterr().out
+
+
+def test_a_layer_requirement_the_template_lets_a_function_leave_unused_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given: as above, and the function's Metadata names the requirement it does not import
+    build = make_build(tmp_path, function_layers=["ExtraLayer"])
+    python = build / "ExtraLayer" / "python"
+    write(python / "requirements.txt", "extra==1.0\nunused-dist==2.0\n")
+    write(python / "extra-1.0.dist-info" / "RECORD", "extra/__init__.py,,\n")
+    write(python / "unused_dist-2.0.dist-info" / "RECORD", "unused/__init__.py,,\n")
+    template = (build / "template.yaml").read_text()
+    resource = "  AppFunction:\n    Type: AWS::Serverless::Function\n"
+    template = template.replace(resource, resource + "    Metadata:\n      UnusedLayerRequirements: [Unused_Dist]\n")
+    (build / "template.yaml").write_text(template)
+
+    # When
+    failures = check_imports(build)
+
+    # Then
+    assert failures == 0
+    assert "ok   AppFunction" in capsys.readouterr().out
