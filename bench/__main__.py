@@ -13,8 +13,12 @@
    process): every AWS request of four paths counted and priced with bench/prices.json,
    as a ratio to each path's floor.
 
-Baselines are measured in the same run, interleaved with the subjects. Targets are
-printed with PASS/OVER; they are informational, the exit code is 0 either way.
+Baselines are measured in the same run, interleaved with the subjects (AB BA ...), and
+each ratio is a subject sample over the baseline measured next to it, so that a busy
+machine's load lands on both sides (bench/stats.py); the figure is the median of those
+ratios, printed with its spread (p25-p75). `--runs N` repeats the cold, warm and
+delivery benchmarks N times and reports the median run with the range of runs. Targets
+are printed with PASS/OVER; they are informational, the exit code is 0 either way.
 Results also go to bench/results/latest.json.
 """
 
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -38,12 +43,15 @@ RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--build-dir", type=Path, default=ROOT / ".aws-sam" / "build-host")
-    parser.add_argument("--rounds", type=int, default=15, help="cold-start rounds (default 15)")
-    parser.add_argument("--blocks", type=int, default=20, help="warm ingest blocks (default 20)")
-    parser.add_argument("--calls", type=int, default=500, help="warm ingest calls per block (default 500)")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="runs of the cold, warm and delivery benchmarks (default 1; README: 3)"
+    )
+    parser.add_argument("--rounds", type=int, default=12, help="cold-start rounds per run (default 12)")
+    parser.add_argument("--blocks", type=int, default=30, help="warm ingest block pairs per run (default 30)")
+    parser.add_argument("--calls", type=int, default=300, help="warm ingest calls per block (default 300)")
     parser.add_argument("--flow-blocks", type=int, default=20, help="flow engine blocks (default 20)")
     parser.add_argument("--flow-runs", type=int, default=25, help="flow runs per block (default 25)")
-    parser.add_argument("--delivery-rounds", type=int, default=7, help="delivery batch rounds (default 7)")
+    parser.add_argument("--delivery-rounds", type=int, default=9, help="delivery rounds per run (default 9)")
     parser.add_argument(
         "--cost-events", type=int, default=cost.EVENTS, help=f"cost: events per path (default {cost.EVENTS})"
     )
@@ -55,12 +63,20 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     print(f"Python {platform.python_version()} on {platform.machine()}, build {build_dir}", flush=True)
-    print(f"cold start: {args.rounds} rounds (+1 warm-up) of baseline + every function, shuffled ...", flush=True)
-    cold_result = cold.run(build_dir, rounds=args.rounds)
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
+    print(
+        f"cold start: {args.runs} run(s) of {args.rounds} rounds (+1 warm-up) of every function, shuffled, "
+        "with a baseline before, between and after them ...",
+        flush=True,
+    )
+    cold_result = cold.run(build_dir, rounds=args.rounds, runs=args.runs)
     print_cold(cold_result)
 
-    print(f"\nwarm ingest: {args.blocks} alternating blocks of {args.calls} calls ...", flush=True)
-    warm_result = warm.run(build_dir, blocks=args.blocks, calls=args.calls)
+    print(
+        f"\nwarm ingest: {args.runs} run(s) of {args.blocks} alternating block pairs of {args.calls} calls ...",
+        flush=True,
+    )
+    warm_result = warm.run(build_dir, blocks=args.blocks, calls=args.calls, runs=args.runs)
     print_warm(warm_result)
 
     print(
@@ -72,11 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     print_flow(flow_result)
 
     print(
-        f"\ndelivery batch: {args.delivery_rounds} rounds (+1 warm-up) of 1 and {delivery.BATCH} messages, "
+        f"\ndelivery batch: {args.runs} run(s) of {args.delivery_rounds} rounds (+1 warm-up) of 1 and "
+        f"{delivery.BATCH} messages, "
         f"receiver waiting {delivery.DELAY_SECONDS * 1000:.0f} ms or answering at once (child process, moto) ...",
         flush=True,
     )
-    delivery_result = delivery.run(rounds=args.delivery_rounds)
+    delivery_result = delivery.run(rounds=args.delivery_rounds, runs=args.runs)
     print_delivery(delivery_result)
 
     print(
@@ -96,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(),
         "machine": platform.machine(),
         "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "load_average_at_end": [round(v, 2) for v in os.getloadavg()],
         "build_dir": str(build_dir),
         "elapsed_s": round(elapsed, 1),
         "cold_start": cold_result.to_json(),

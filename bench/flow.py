@@ -192,12 +192,11 @@ def jsonpath_api_loop(passes: int = PASS_STATES) -> Run:
 
 
 def load_engine(build_dir: Path) -> Any:
-    """`hookyard.flows.engine` from the build's layer (put first on sys.path unless the
-    warm benchmark already did)."""
+    """`hookyard.flows.engine` from the build's layers (put first on sys.path where the
+    warm benchmark has not: it puts CommonLayer there, not FlowsLayer)."""
     paths = handler_paths(build_dir)[FUNCTION][0]
     layers = paths[1:-1]  # [code folder, *layers, lambda-runtime]
-    if "hookyard" not in sys.modules:
-        sys.path[:0] = [p for p in layers if p not in sys.path]
+    sys.path[:0] = [p for p in layers if p not in sys.path]
     engine = importlib.import_module("hookyard.flows.engine")
     for name in ("hookyard.flows.engine", "hookyard.flows.paths", "jsonpath_ng"):
         where = str(getattr(sys.modules[name], "__file__", ""))

@@ -11,7 +11,11 @@ Powertools writes to.
 
 The baseline is the irreducible work of the same request: decode the Basic
 credentials, one SHA-256 compared in constant time, parse the body, serialize a detail
-holding the body. Blocks of calls alternate between the two (ABBA order).
+holding the body. Blocks of calls alternate between the two (AB BA AB ...); each block
+is timed in CPU time (on a shared machine, the time spent waiting for a core is left
+out) and in wall time, and each round's ratio is the handler's block over the baseline's
+block next to it. A run's ratio is the median over its rounds; with several runs
+(`runs`, the same imported handler) the figure is the median run.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ from bench.payloads import (
     USERNAME,
     ingest_event,
 )
-from bench.stats import median, quartiles, require, verdict
+from bench.stats import Runs, alternating, median, paired_ratios, require, spread, verdict
 from hookyard_dev.buildcheck import handler_paths, runtime_dir
 
 FUNCTION = "IngestFunction"
@@ -179,45 +183,103 @@ def check_success_path(handler: Handler, fakes: dict[str, Any], event: dict[str,
 
 
 @dataclass
+class WarmRun:
+    """One run: per block, µs per call of CPU time (what ratios use) and of wall time."""
+
+    handler_us: list[float]
+    baseline_us: list[float]
+    handler_wall_us: list[float]
+    baseline_wall_us: list[float]
+    load: tuple[float, float]  # 1-minute load average when the run started and ended
+
+    @property
+    def ratios(self) -> list[float]:
+        """Each handler block over the baseline block next to it."""
+        return paired_ratios(self.handler_us, self.baseline_us)
+
+    @property
+    def wall_ratios(self) -> list[float]:
+        return paired_ratios(self.handler_wall_us, self.baseline_wall_us)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "load_average": {"start": round(self.load[0], 2), "end": round(self.load[1], 2)},
+            "handler_cpu_us": spread(self.handler_us).to_json(2),
+            "baseline_cpu_us": spread(self.baseline_us).to_json(2),
+            "handler_wall_us": spread(self.handler_wall_us).to_json(2),
+            "baseline_wall_us": spread(self.baseline_wall_us).to_json(2),
+            "ratio": spread(self.ratios).to_json(),
+            "wall_ratio": spread(self.wall_ratios).to_json(),
+        }
+
+
+@dataclass
 class WarmResult:
     blocks: int
     calls_per_block: int
     body_bytes: int
-    handler_us: list[float]
-    baseline_us: list[float]
+    runs: list[WarmRun]
+
+    def pooled(self, name: str) -> list[float]:
+        return [value for run in self.runs for value in getattr(run, name)]
 
     @property
-    def ratio(self) -> float:
-        return median(self.handler_us) / median(self.baseline_us)
+    def handler_us(self) -> list[float]:
+        return self.pooled("handler_us")
+
+    @property
+    def baseline_us(self) -> list[float]:
+        return self.pooled("baseline_us")
+
+    @property
+    def ratio(self) -> Runs:
+        """The run medians of the paired block ratios."""
+        return Runs([median(run.ratios) for run in self.runs])
 
     def to_json(self) -> dict[str, Any]:
-        h1, h3 = quartiles(self.handler_us)
-        b1, b3 = quartiles(self.baseline_us)
         return {
             "blocks": self.blocks,
             "calls_per_block": self.calls_per_block,
             "body_bytes": self.body_bytes,
-            "handler_median_us": round(median(self.handler_us), 2),
-            "handler_p25_us": round(h1, 2),
-            "handler_p75_us": round(h3, 2),
-            "baseline_median_us": round(median(self.baseline_us), 2),
-            "baseline_p25_us": round(b1, 2),
-            "baseline_p75_us": round(b3, 2),
-            "ratio": round(self.ratio, 3),
+            "measure": "CPU time per call over a block, over the baseline block next to it",
+            "ratio": self.ratio.to_json(),
+            "ratio_of_pairs": spread(self.pooled("ratios")).to_json(),
             "target": TARGET,
-            "verdict": verdict(self.ratio, TARGET),
+            "verdict": verdict(self.ratio.median, TARGET),
+            "runs": [run.to_json() for run in self.runs],
         }
 
 
-def _time_block(function: Handler, event: dict[str, Any], context: Any, calls: int) -> float:
-    """Microseconds per call over one block."""
-    started = time.perf_counter_ns()
+def _time_block(function: Handler, event: dict[str, Any], context: Any, calls: int) -> tuple[float, float]:
+    """Microseconds per call over one block: (CPU time, wall time)."""
+    started, cpu_started = time.perf_counter_ns(), time.process_time_ns()
     for _ in range(calls):
         function(event, context)
-    return (time.perf_counter_ns() - started) / calls / 1000
+    cpu, wall = time.process_time_ns() - cpu_started, time.perf_counter_ns() - started
+    return cpu / calls / 1000, wall / calls / 1000
 
 
-def run(build_dir: Path, blocks: int = 20, calls: int = 500) -> WarmResult:
+def run_once(handler: Handler, event: dict[str, Any], context: Any, blocks: int, calls: int) -> WarmRun:
+    samples: dict[str, list[tuple[float, float]]] = {"handler": [], "baseline": []}
+    functions: dict[str, Handler] = {"handler": handler, "baseline": baseline_handler}
+    load_start = os.getloadavg()[0]
+    with stdout_fd_to(os.devnull):
+        _time_block(handler, event, context, calls)  # warm-up, not recorded
+        _time_block(baseline_handler, event, context, calls)
+        for pair in alternating(("handler", "baseline"), blocks):
+            gc.collect()
+            for name in pair:
+                samples[name].append(_time_block(functions[name], event, context, calls))
+    return WarmRun(
+        [cpu for cpu, _ in samples["handler"]],
+        [cpu for cpu, _ in samples["baseline"]],
+        [wall for _, wall in samples["handler"]],
+        [wall for _, wall in samples["baseline"]],
+        (load_start, os.getloadavg()[0]),
+    )
+
+
+def run(build_dir: Path, blocks: int = 30, calls: int = 300, runs: int = 1) -> WarmResult:
     handler, fakes = load_handler(build_dir)
     event = ingest_event()
     context = SimpleNamespace(
@@ -227,15 +289,5 @@ def run(build_dir: Path, blocks: int = 20, calls: int = 500) -> WarmResult:
         invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:hookyard-IngestFunction-bench",
     )
     check_success_path(handler, fakes, event, context)
-
-    handler_us: list[float] = []
-    baseline_us: list[float] = []
-    with stdout_fd_to(os.devnull):
-        _time_block(handler, event, context, calls)  # warm-up, not recorded
-        _time_block(baseline_handler, event, context, calls)
-        for block in range(blocks):
-            gc.collect()
-            pairs = [(handler, handler_us), (baseline_handler, baseline_us)]
-            for function, samples in pairs if block % 2 == 0 else reversed(pairs):
-                samples.append(_time_block(function, event, context, calls))
-    return WarmResult(blocks, calls, len(event["body"].encode()), handler_us, baseline_us)
+    results = [run_once(handler, event, context, blocks, calls) for _ in range(runs)]
+    return WarmResult(blocks, calls, len(event["body"].encode()), results)
