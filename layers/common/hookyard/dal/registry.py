@@ -14,8 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hookyard import aws, clock, ids, routing
-from hookyard.dal import routes
+from hookyard import aws, clock, ids
 from hookyard.dal.accounts import account_pk
 from hookyard.dynamo import from_item, key, mapped_errors, query_all, query_page, to_item
 from hookyard.errors import NotFound
@@ -127,6 +126,12 @@ class RegistryRepository:
         """Store `record` over `previous` (the job spec as read; None for a new one), with
         its route following (written while installed, removed otherwise) in the same
         transaction; a concurrent change is a Conflict. Returns the stored record."""
+        # Imported here, not with the module: only installing and uninstalling write
+        # routes, and the flow runner, which reads job specs, never does (routing brings
+        # the webhook and trigger models, about 30 ms of a cold start).
+        from hookyard import routing
+        from hookyard.dal import routes
+
         stored = record.model_copy(update={"version": previous.version + 1 if previous else 1})
         removed, added = routing.changes(
             routing.job_spec_routes(previous) if previous else [], routing.job_spec_routes(stored)
@@ -143,6 +148,9 @@ class RegistryRepository:
 
     def delete_job_spec(self, record: JobSpecRecord) -> None:
         """Remove the job spec (as read) and its route."""
+        from hookyard import routing  # on first use, as in save_job_spec
+        from hookyard.dal import routes
+
         delete = {
             "TableName": self.table,
             "Key": key(account_pk(record.account_id), f"JOBSPEC#{record.integration}#{record.name}"),
