@@ -7,14 +7,13 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, cast
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBase, HTTPBearer
 
 from hookyard.errors import BadRequest, HookyardError, NotFound, ServiceUnavailable, Unauthorized
 from hookyard.errors import ErrorStyle as ErrorStyle  # re-exported: the APIs name both from here
@@ -69,19 +68,7 @@ def create_app(
     and every error answered in `style`; refusals and defects are logged with `logger`,
     the function's own (a child Logger made here would lose its lines)."""
     app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=request_json)
-    app.enable_swagger(
-        path=swagger_path,
-        title=title,
-        description=description,
-        version="1.0.0",
-        security_schemes={
-            "bearerAuth": HTTPBearer(bearerFormat="API token"),
-            "basicAuth": HTTPBase(
-                scheme="basic", description="As Zendesk: user `{email}/token` (not checked), password the API token"
-            ),
-        },
-        security=[{"bearerAuth": []}, {"basicAuth": []}],
-    )
+    swagger_on_first_request(app, swagger_path, lambda: swagger_options(title, description))
 
     @app.exception_handler(HookyardError)  # type: ignore[untyped-decorator]
     def _domain_error(exc: HookyardError) -> Response[str]:
@@ -105,6 +92,69 @@ def create_app(
         return error_response(style, HookyardError("internal error; the request id is in the logs"))
 
     return app
+
+
+def swagger_options(title: str, description: str) -> dict[str, Any]:
+    """The arguments of Powertools' enable_swagger (but `path`) for one of our APIs."""
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBase, HTTPBearer
+
+    return {
+        "title": title,
+        "description": description,
+        "version": "1.0.0",
+        "security_schemes": {
+            "bearerAuth": HTTPBearer(bearerFormat="API token"),
+            "basicAuth": HTTPBase(
+                scheme="basic", description="As Zendesk: user `{email}/token` (not checked), password the API token"
+            ),
+        },
+        "security": [{"bearerAuth": []}, {"basicAuth": []}],
+    }
+
+
+SwaggerHandler = Callable[[], Response[str]]
+
+
+def swagger_on_first_request(app: APIGatewayRestResolver, path: str, options: Callable[[], dict[str, Any]]) -> None:
+    """Swagger UI at `path` (the OpenAPI document at `?format=json`), as Powertools'
+    enable_swagger(path=path, **options()) serves it, built on its first request.
+
+    enable_swagger imports Powertools' OpenAPI models (about 80 ms of every management
+    API's cold start) when it registers its route, though only that route uses them. So
+    the route is registered here, with the others (the routes match the template from
+    init), and on its first request enable_swagger runs with its registration captured:
+    the handler it makes, Powertools' own, answers that request and the later ones."""
+    built: list[SwaggerHandler] = []
+
+    @app.get(path, include_in_schema=False)
+    def swagger() -> Response[str]:
+        if not built:
+            registrar = _SwaggerRegistrar(app)
+            APIGatewayRestResolver.enable_swagger(cast(APIGatewayRestResolver, registrar), path=path, **options())
+            if registrar.handler is None:
+                raise RuntimeError("enable_swagger registered no route")
+            built.append(registrar.handler)
+        return built[0]()
+
+
+class _SwaggerRegistrar:
+    """`app` as enable_swagger sees it, but `get(...)` keeps the handler it decorates
+    instead of registering a second route; everything else (the current event, the
+    OpenAPI schema of the app's routes) is the app's."""
+
+    def __init__(self, app: APIGatewayRestResolver) -> None:
+        self._app = app
+        self.handler: SwaggerHandler | None = None
+
+    def get(self, *args: Any, **kwargs: Any) -> Callable[[SwaggerHandler], SwaggerHandler]:
+        def keep(handler: SwaggerHandler) -> SwaggerHandler:
+            self.handler = handler
+            return handler
+
+        return keep
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._app, name)
 
 
 def no_content() -> Response[str]:
