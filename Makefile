@@ -88,8 +88,10 @@ build-host: install $(SAM_VENV)/.installed
 check-build: build-host
 	$(PY) -m hookyard_dev.buildcheck imports .aws-sam/build-host
 
+# `make bench BENCH_ARGS="--runs 3"` for the README's figures (see python -m bench --help).
+BENCH_ARGS ?=
 bench: build-host
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,9 +1,10 @@
 """`python -m bench` (`make bench`, after `make build-host`).
 
-1. Cold start: median init time of every handler from the precompiled host build,
-   as a ratio to a boto3-plus-one-client handler imported the same way.
-2. Warm ingest: median time per request of the built ingest handler with in-memory
-   AWS fakes, as a ratio to the request's irreducible work.
+1. Cold start: init (import) CPU time of every handler from the precompiled host build,
+   each function with only its own layers, as a ratio to a boto3-plus-one-client
+   handler imported the same way, sampled just before and after it.
+2. Warm ingest: CPU time per request of the built ingest handler with in-memory AWS
+   fakes, as a ratio to the request's irreducible work, block by block.
 3. Flow engine: time per state transition of run_flow (from the built layer) over a
    200-transition Pass/Choice flow, as a ratio to a plain loop doing the same JSONPath
    reads, writes and comparisons.
