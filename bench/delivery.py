@@ -297,13 +297,26 @@ class Bench:
         elapsed = time.perf_counter() - started
         result = Sample(elapsed * 1000, self.meter.seconds * 1000, self.meter.calls, self.receiver.peak)
         require(answer == {"batchItemFailures": []}, f"the delivery function reported failures: {answer}")
-        require(self.receiver.count == messages, f"{self.receiver.count} of {messages} deliveries reached the receiver")
+        require(
+            self.receiver.count == messages,
+            f"{self.receiver.count} of {messages} deliveries reached the receiver; "
+            f"invocations (status, attempts): {self.invocation_statuses()}",
+        )
         self.sqs.delete_message_batch(
             QueueUrl=self.queue_url,
             Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(queued)],
         )
         self.clear_activity()
         return result
+
+    def invocation_statuses(self) -> list[tuple[str, str]]:
+        """Each invocation's status and attempt count, to say why a delivery did not happen."""
+        items = self.dynamodb.scan(TableName=self.activity_table).get("Items", [])
+        return [
+            (item.get("status", {}).get("S", "?"), item.get("attempts", {}).get("N", "?"))
+            for item in items
+            if item["SK"]["S"].startswith("I#")
+        ]
 
     def clear_activity(self) -> None:
         """Empty the activity table (invocations, attempts, breaker, rate counter)."""
