@@ -7,7 +7,8 @@ the handlers make is counted through botocore's event hooks on the one boto3 ses
 `hookyard.aws` makes its clients from, with its parameters and its answer, and turned
 into the units AWS bills:
 
-- API Gateway: one REST API request per ingest request (the template's API is REST).
+- API Gateway: one request per ingest request, at the price of the API the template gives
+  ingest (an HTTP API; the management API is REST).
 - Lambda: one request per invocation and its duration at the template's MemorySize,
   rounded up to the millisecond. Durations are measured here as the process's CPU time
   during the invocation, on x86_64 with moto in-process (moto's time stands in for AWS's
@@ -588,8 +589,12 @@ class Meter:
             self.sizes["PutEvents entry bytes"] += size
 
     # ------------------------------------------------------------ what AWS does for us
-    def api_request(self) -> None:
-        self.add("apigateway_rest_request", "REST API request to ingest", 1)
+    def api_request(self, kind: str) -> None:
+        """One ingest request through the API the template gives ingest (REST or HTTP)."""
+        if kind == "HttpApi":
+            self.add("apigateway_http_request", "HTTP API request to ingest", 1)
+        else:
+            self.add("apigateway_rest_request", "REST API request to ingest", 1)
 
     def rule_delivered(self, bodies: Sequence[str], queue: str) -> None:
         """The bus rule's SendMessage of each event to `queue` (SQS bills the queue owner)."""
@@ -801,6 +806,8 @@ class Stack:
         from webhooks_api.handler import lambda_handler as webhooks_api
 
         self.template = template
+        ingest_events = template.resources["IngestFunction"]["Properties"]["Events"].values()
+        self.ingest_api = next(e["Type"] for e in ingest_events if e["Properties"]["Method"] == "POST")
         self.meter = meter
         self.receiver = receiver
         self.sqs = sqs  # the event source mappings' client (from the counted session)
@@ -936,7 +943,7 @@ class Stack:
         event = copy.deepcopy(self.ingest_events[path.name])
         event["body"] = json.dumps(payload, ensure_ascii=False)
         event["requestContext"]["requestId"] = f"bench-{self.events_sent}"
-        self.meter.api_request()
+        self.meter.api_request(self.ingest_api)
         response = self.invoke("IngestFunction", event)
         require(response["statusCode"] == 200, f"ingest answered {response}")
 

@@ -227,6 +227,10 @@ class Template:
                     routes.append(
                         ApiRoute(logical_id, ep["Method"].upper(), ep["Path"], None if auth == "NONE" else auth)
                     )
+                elif event["Type"] == "HttpApi":
+                    # An HTTP API (payload format 1.0: the same event shape), served on the
+                    # same local port; Hookyard's HTTP API routes have no authorizer.
+                    routes.append(ApiRoute(logical_id, ep["Method"].upper(), ep["Path"], None))
                 elif event["Type"] == "SQS":
                     queue = ep["Queue"]
                     queue_id = queue["Fn::GetAtt"][0] if isinstance(queue, dict) else queue

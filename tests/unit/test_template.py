@@ -302,12 +302,21 @@ def test_no_function_may_change_eventbridge_rules(template: Template) -> None:
             assert not [a for a in actions if a.startswith("events:") and a != "events:PutEvents"], name
 
 
-def test_ingest_has_throttling_of_its_own_and_the_api_writes_access_logs(template: Template) -> None:
+def test_ingest_is_served_by_a_throttled_http_api_in_the_rest_event_shape(template: Template) -> None:
+    ingest_api = template.resources["IngestApi"]
+    events = template.resources["IngestFunction"]["Properties"]["Events"].values()
+
+    assert ingest_api["Type"] == "AWS::Serverless::HttpApi"
+    assert ingest_api["Properties"]["DefaultRouteSettings"]["ThrottlingRateLimit"] == {"Ref": "IngestRateLimit"}
+    assert ingest_api["Properties"]["AccessLogSettings"]["DestinationArn"]
+    assert {(e["Type"], e["Properties"]["PayloadFormatVersion"]) for e in events} == {("HttpApi", "1.0")}
+    assert {e["Properties"]["Path"] for e in events} == {INGEST_PATH}
+
+
+def test_the_management_api_is_throttled_and_writes_access_logs(template: Template) -> None:
     api = template.resources["HookyardApi"]["Properties"]
     settings = {(m["ResourcePath"], m["HttpMethod"]): m for m in api["MethodSettings"]}
-    ingest = settings[("/" + INGEST_PATH.replace("/", "~1"), "POST")]
 
-    assert ingest["ThrottlingRateLimit"] == {"Ref": "IngestRateLimit"}
     assert settings[("/*", "*")]["ThrottlingRateLimit"] == {"Ref": "ApiRateLimit"}
     assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
     assert template.doc["Globals"]["Api"]["OpenApiVersion"]  # no stray "Stage" stage
