@@ -86,7 +86,8 @@ TICKET_ROWS: list[tuple[str, str, str, dict[str, Any]]] = [
      {"previous": 8447320466430, "current": 8447320466999}),
     ("ticket.organization_changed", "ticket.OrganizationChanged", "Organization Changed",
      {"previous": None, "current": 8447346622462}),
-    ("ticket.priority_changed", "ticket.PriorityChanged", "Priority Changed", {"previous": "normal", "current": "urgent"}),
+    ("ticket.priority_changed", "ticket.PriorityChanged", "Priority Changed",
+     {"previous": "normal", "current": "urgent"}),
     ("ticket.problem_link_changed", "ticket.ProblemLinkChanged", "Problem Link Changed",
      {"previous": None, "current": 5100}),
     ("ticket.requester_changed", "ticket.RequesterChanged", "Requester Changed",
@@ -105,7 +106,8 @@ TICKET_ROWS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("ticket.merged", "ticket.TicketMerged", "Ticket Merged", {"target_ticket_id": 5100}),
     ("ticket.permanently_deleted", "ticket.TicketPermanentlyDeleted", "Ticket Permanently Deleted", {}),
     ("ticket.soft_deleted", "ticket.TicketSoftDeleted", "Ticket Soft Deleted", {}),
-    ("ticket.type_changed", "ticket.TicketTypeChanged", "Ticket Type Changed", {"previous": "question", "current": "task"}),
+    ("ticket.type_changed", "ticket.TicketTypeChanged", "Ticket Type Changed",
+     {"previous": "question", "current": "task"}),
     ("ticket.undeleted", "ticket.TicketUndeleted", "Ticket Undeleted", {}),
 ]  # fmt: skip
 USER_ROWS: list[tuple[str, str, str, dict[str, Any]]] = [
@@ -257,7 +259,8 @@ def test_integer_ids_and_lower_case_values_translate_as_string_ones_do() -> None
     # Given ticket.created as an older schema has it: integer ids, lower-case enums, a zone offset
     strings = zendesk_event("ticket.created")
     integers = zendesk_event("ticket.created-integer-ids")
-    assert integers["detail"]["id"] == 5158 and integers["time"] == "2025-01-08T11:12:07+01:00"
+    assert integers["detail"]["id"] == 5158
+    assert integers["time"] == "2025-01-08T11:12:07+01:00"
 
     # When
     a, b = events.translate(strings).body["ticket_event"], events.translate(integers).body["ticket_event"]
