@@ -10,6 +10,7 @@ from hookyard_dev.template import Template
 from tests.conftest import OPERATOR_TOKEN
 
 INGEST_PATH = "/api/services/zis/inbound_webhooks/generic/ingest/{token}"
+ZENDESK_INGEST_PATH = "/api/services/zis/inbound_webhooks/zendesk/ingest/{token}"
 OPEN_ROUTES = {
     ("GET", "/api/health"),
     ("GET", "/api/admin/swagger"),
@@ -18,6 +19,7 @@ OPEN_ROUTES = {
     ("GET", "/api/v2/swagger"),
     ("POST", INGEST_PATH),
     ("GET", INGEST_PATH),  # the endpoint verification handshake
+    ("POST", ZENDESK_INGEST_PATH),  # Zendesk sources: Zendesk's signature instead
 }
 MANAGEMENT_ROUTES = {
     ("POST", "/api/admin/accounts"),
@@ -31,6 +33,11 @@ MANAGEMENT_ROUTES = {
     ("GET", "/api/services/zis/inbound_webhooks/generic/{integration}/{uuid}"),
     ("DELETE", "/api/services/zis/inbound_webhooks/generic/{integration}/{uuid}"),
     ("POST", "/api/services/zis/inbound_webhooks/generic/{integration}/{uuid}/credentials"),
+    ("POST", "/api/services/zis/inbound_webhooks/zendesk/{integration}"),
+    ("GET", "/api/services/zis/inbound_webhooks/zendesk/{integration}"),
+    ("GET", "/api/services/zis/inbound_webhooks/zendesk/{integration}/{uuid}"),
+    ("DELETE", "/api/services/zis/inbound_webhooks/zendesk/{integration}/{uuid}"),
+    ("PUT", "/api/services/zis/inbound_webhooks/zendesk/{integration}/{uuid}/signing_secret"),
 }
 
 
@@ -304,8 +311,10 @@ def test_ingest_has_throttling_of_its_own_and_the_api_writes_access_logs(templat
     api = template.resources["HookyardApi"]["Properties"]
     settings = {(m["ResourcePath"], m["HttpMethod"]): m for m in api["MethodSettings"]}
     ingest = settings[("/" + INGEST_PATH.replace("/", "~1"), "POST")]
+    zendesk_ingest = settings[("/" + ZENDESK_INGEST_PATH.replace("/", "~1"), "POST")]
 
     assert ingest["ThrottlingRateLimit"] == {"Ref": "IngestRateLimit"}
+    assert zendesk_ingest["ThrottlingRateLimit"] == {"Ref": "IngestRateLimit"}
     assert settings[("/*", "*")]["ThrottlingRateLimit"] == {"Ref": "ApiRateLimit"}
     assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
     assert template.doc["Globals"]["Api"]["OpenApiVersion"]  # no stray "Stage" stage
@@ -330,3 +339,22 @@ def test_every_function_names_its_service_as_its_logger_does(template: Template)
         package = spec.module.split(".")[0]
         log = importlib.import_module(f"{package}.log")
         assert spec.environment["POWERTOOLS_SERVICE_NAME"] == log.logger.service == package, logical_id
+
+
+def test_ingest_may_only_read_config_publish_keep_dedupe_records_and_open_secrets(template: Template) -> None:
+    # Given the ingest function's policy
+    [policy] = template.resources["IngestFunction"]["Properties"]["Policies"]
+
+    # When
+    grants = {(tuple(s["Action"]), str(s["Resource"])) for s in policy["Statement"]}
+
+    # Then each action is granted on the one resource that needs it
+    assert grants == {
+        (("dynamodb:GetItem",), str({"Fn::GetAtt": ["ConfigTable", "Arn"]})),
+        (("events:PutEvents",), str({"Fn::GetAtt": ["EventBus", "Arn"]})),
+        (
+            ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+            str({"Fn::GetAtt": ["ActivityTable", "Arn"]}),
+        ),
+        (("kms:Decrypt",), str({"Fn::GetAtt": ["SecretsKey", "Arn"]})),
+    }
