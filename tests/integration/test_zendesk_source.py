@@ -510,3 +510,95 @@ def test_an_integer_event_id_is_taken_as_its_string() -> None:
     again = ingest(zendesk_request(source, {**zendesk_payload(), "id": "123456"}))
 
     assert (first["statusCode"], again["statusCode"]) == (200, 200)
+
+
+# ------------------------------------------------------------------ routing, flows and deliveries
+
+
+def create_webhook(url: str, subscriptions: list[str], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    from hookyard.config import get_settings
+    from webhooks_api.handler import lambda_handler
+
+    monkeypatch.setenv("OUTBOUND_ALLOW_CIDRS", "127.0.0.0/8")
+    get_settings.cache_clear()
+    event = load_event("webhooks_api/create.json")
+    spec = json.loads(event["body"])
+    spec["webhook"]["subscriptions"] = subscriptions
+    spec["webhook"]["endpoint"] = url
+    spec["webhook"].pop("custom_headers")  # custom headers need https
+    event["body"] = json.dumps(spec)
+    response = invoke(lambda_handler, event, "WebhooksApiFunction")
+    assert response["statusCode"] == 201, response
+    return body(response)["webhook"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def receiver() -> Any:
+    from tests.e2e.receiver import running_receiver
+
+    with running_receiver() as running:
+        yield running
+
+
+def test_one_zendesk_event_reaches_job_specs_by_zis_tag_and_webhooks_by_zendesk_type(
+    receiver: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from delivery.handler import lambda_handler as delivery
+    from tests.integration.conftest import drain, queued, route_queued
+    from tests.integration.test_registry_and_flows import install, registry, tutorial, upload
+
+    # Given the tutorial's job spec (support / ticket.TicketCreated) and a webhook
+    # subscribed to Zendesk's own zen:event-type:ticket.created
+    assert registry("create_integration")["statusCode"] == 201
+    assert upload(tutorial("https://example.com/tutorial"))["statusCode"] == 200
+    assert install()["statusCode"] == 200
+    webhook = create_webhook(receiver.url + "/zendesk-events", ["zen:event-type:ticket.created"], monkeypatch)
+    source = create_source()
+    request = zendesk_request(source)
+
+    # When Zendesk posts a new ticket, the router runs and the delivery is made
+    assert ingest(request)["statusCode"] == 200
+    route_queued()
+    [flow] = queued("FLOW_QUEUE_URL")
+    drain("DELIVERY_QUEUE_URL", delivery)
+
+    # Then the job spec has its flow message
+    assert (flow["integration"], flow["job_spec"]) == ("my_integration", "ticket_created_jobspec")
+    # and the webhook received exactly what Zendesk sent
+    [received] = receiver.wait_for(1, "/zendesk-events")
+    assert received.json() == json.loads(request["body"])
+    assert received.headers["x-zendesk-webhook-id"] == webhook["id"]
+
+
+def test_the_flow_reads_zendesks_account_and_the_sources_subdomain(
+    receiver: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hookyard.config import get_settings
+    from tests.integration.conftest import route_queued
+    from tests.integration.test_registry_and_flows import install, registry, run_flow_queue, tutorial, upload
+
+    monkeypatch.setenv("OUTBOUND_ALLOW_CIDRS", "127.0.0.0/8")
+    get_settings.cache_clear()
+    # Given the tutorial's bundle, its action also posting the flow input's account and subdomain
+    bundle = tutorial(receiver.url + "/tutorial")
+    flow = bundle["resources"]["post_tickets_to_webhook_flow"]["properties"]["definition"]
+    flow["States"]["Zendesk.TicketCreated"]["Parameters"].update(
+        {"accountId.$": "$.account_id", "subdomain.$": "$.subdomain"}
+    )
+    action = bundle["resources"]["post-to-webhook-site"]["properties"]["definition"]
+    action["requestBody"]["webhook"].update({"account.$": "$.accountId", "subdomain.$": "$.subdomain"})
+    assert registry("create_integration")["statusCode"] == 201
+    assert upload(bundle)["statusCode"] == 200
+    assert install()["statusCode"] == 200
+    source = create_source(subdomain="acme")
+
+    # When Zendesk posts a new ticket
+    assert ingest(zendesk_request(source))["statusCode"] == 200
+    route_queued()
+    run_flow_queue()
+
+    # Then the flow saw what a ZIS flow sees: Zendesk's account id and subdomain
+    [request] = receiver.wait_for(1, "/tutorial")
+    assert request.json() == {
+        "webhook": {"status": "open", "priority": "low", "account": ZENDESK_ACCOUNT, "subdomain": "acme"}
+    }
