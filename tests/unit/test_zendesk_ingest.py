@@ -14,7 +14,6 @@ import pytest
 from hookyard.dal.ingest_lookup import ZendeskTarget
 from hookyard.errors import BadRequest, Unauthorized
 from hookyard.secrets import sha256_hex
-from hookyard.webhooks.signing import TEST_SIGNING_SECRET
 from ingest.logic import Request
 from ingest.zendesk import build_event, check_signature
 
