@@ -182,3 +182,46 @@ def test_a_body_that_is_not_a_zendesk_event_is_a_400_naming_why(body: bytes, nam
         build_event(TARGET, request(body=body), "hookyard", SIGNED_AT)
 
     assert named in refused.value.detail
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"type": "zen:event-type:ticket.created", "id": "e-1", "time": "9999-12-31T23:59:59-23:59"}',
+        b'{"type": "zen:event-type:ticket.created", "id": "e-1", "time": "2025-13-45T99:99:99+99:99"}',
+        b'{"type": "zen:event-type:ticket.created", "id": "e-1", "detail": {"updated_at": "0001-01-01T00:00:00+23:59"}}',
+        b'{"type": "zen:event-type:ticket.created", "id": "e-1", "detail": ["a"], "event": "b"}',
+        b'{"type": "zen:event-type:ticket.created", "id": "e-1", "event": {"meta": {"sequence": "x"}}}',
+        b'{"type": "zen:event-type:ticket.tags_changed", "id": "e-1", "detail": {"tags": [{}]}, '
+        b'"event": {"tags_added": "x", "tags_removed": [[1]]}}',
+        b'{"type": "zen:event-type:ticket.comment_added", "id": "e-1", "event": {"comment": {"body": "\\ud800"}}}',
+        b'{"type": "zen:event-type:user.created", "id": 7, "detail": {"organization_id": [], "role": 5}}',
+    ],
+    ids=["time past year 9999 in UTC", "no such time", "time before year 1 in UTC", "detail and event not objects",
+         "sequence not an object", "tags not lists of strings", "lone surrogate", "values of other types"],
+)  # fmt: skip
+def test_odd_but_valid_zendesk_events_are_published_not_a_500(body: bytes) -> None:
+    # When
+    built = build_event(TARGET, request(body=body), "hookyard", SIGNED_AT)
+
+    # Then the entry is JSON EventBridge takes
+    detail = json.loads(built.entry["Detail"])
+    assert detail["zendesk"]["payload"] == json.loads(body)
+    built.entry["Detail"].encode()
+
+
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+def test_json_constants_eventbridge_refuses_are_a_400(constant: bytes) -> None:
+    body = b'{"type": "zen:event-type:ticket.created", "id": "e-1", "x": ' + constant + b"}"
+
+    with pytest.raises(BadRequest):
+        build_event(TARGET, request(body=body), "hookyard", SIGNED_AT)
+
+
+def test_a_signature_timestamp_past_year_9999_in_utc_is_refused_not_a_500() -> None:
+    from hookyard.webhooks.signing import zendesk_signature
+
+    timestamp = "9999-12-31T23:59:59-23:59"
+    req = request(signature=zendesk_signature(SECRET, timestamp, BODY), timestamp=timestamp)
+
+    assert "not an ISO 8601 time" in refusal(req)

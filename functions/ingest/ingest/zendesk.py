@@ -32,12 +32,21 @@ from hookyard.errors import BadRequest, PayloadTooLarge, Unauthorized
 from hookyard.jsonlimits import loads
 from hookyard.webhooks import signing
 from hookyard.zendesk import events
-from ingest.logic import CREDENTIAL_HEADERS, EVENT_MAX_BYTES, Request, authenticate, basic_credentials, media_type
+from ingest.logic import (
+    CREDENTIAL_HEADERS,
+    EVENT_MAX_BYTES,
+    JSON_DECODER,
+    Request,
+    authenticate,
+    basic_credentials,
+    media_type,
+)
 
 ACCOUNT_HEADER = "x-zendesk-account-id"
 ZENDESK_SOURCE = "support"
 # Built once: json.dumps with options builds a new coder on every call.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_ASCII_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,10 +143,16 @@ def build_event(target: ZendeskTarget, request: Request, bus_name: str, received
         },
     }
     head = _ENCODER.encode(detail)
+    if not head.isascii():
+        try:
+            head.encode()
+        except UnicodeEncodeError:
+            # A lone surrogate ("\ud800" in the JSON) is valid JSON but no UTF-8: escape it again.
+            head = _ASCII_ENCODER.encode(detail)
     # "zendesk" is the detail's last member: Zendesk's payload goes in it as the text came
     # (parsing proved it valid JSON), so the bus carries exactly what Zendesk sent.
     encoded = f'{head[:-2]},"payload":{request.body.decode().strip()}}}}}'
-    size = len(encoded.encode()) + len(ZENDESK_SOURCE) + len(translation.detail_type)
+    size = len(encoded.encode()) + len(ZENDESK_SOURCE) + len(translation.detail_type.encode())
     if size > EVENT_MAX_BYTES:
         raise PayloadTooLarge(f"the event would be {size} bytes; EventBridge's limit is {EVENT_MAX_BYTES} bytes")
     entry = {"EventBusName": bus_name, "Source": ZENDESK_SOURCE, "DetailType": translation.detail_type,
@@ -157,7 +172,7 @@ def derived_event_id(source_uuid: str, zendesk_id: str, occurred: Any) -> str:
 
 def _payload(body: bytes) -> Mapping[str, Any]:
     try:
-        value = loads(body.decode())
+        value = loads(body.decode(), JSON_DECODER)
     except UnicodeDecodeError:
         raise BadRequest("request body is not UTF-8 JSON") from None
     except ValueError as exc:
@@ -170,8 +185,6 @@ def _payload(body: bytes) -> Mapping[str, Any]:
 def _parse_time(text: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-    except ValueError:
+        return moment.astimezone(UTC) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):  # not a time; a time that is no UTC time (year 10000)
         return None
-    if moment.tzinfo is None:
-        return None
-    return moment.astimezone(UTC)

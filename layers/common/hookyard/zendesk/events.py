@@ -236,7 +236,8 @@ def whole_seconds(value: str) -> str:
     if found is None:
         return value
     seconds, zone = found.groups()
-    if zone == "Z":
-        return seconds + "Z"
-    moment = datetime.fromisoformat(seconds + zone).astimezone(UTC)
+    try:
+        moment = datetime.fromisoformat(seconds + ("+00:00" if zone == "Z" else zone)).astimezone(UTC)
+    except (ValueError, OverflowError):  # "2025-13-45T99:99:99Z", or past year 9999 in UTC
+        return value
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
