@@ -189,7 +189,8 @@ def test_a_body_that_is_not_a_zendesk_event_is_a_400_naming_why(body: bytes, nam
     [
         b'{"type": "zen:event-type:ticket.created", "id": "e-1", "time": "9999-12-31T23:59:59-23:59"}',
         b'{"type": "zen:event-type:ticket.created", "id": "e-1", "time": "2025-13-45T99:99:99+99:99"}',
-        b'{"type": "zen:event-type:ticket.created", "id": "e-1", "detail": {"updated_at": "0001-01-01T00:00:00+23:59"}}',
+        b'{"type": "zen:event-type:ticket.created", "id": "e-1", '
+        b'"detail": {"updated_at": "0001-01-01T00:00:00+23:59"}}',
         b'{"type": "zen:event-type:ticket.created", "id": "e-1", "detail": ["a"], "event": "b"}',
         b'{"type": "zen:event-type:ticket.created", "id": "e-1", "event": {"meta": {"sequence": "x"}}}',
         b'{"type": "zen:event-type:ticket.tags_changed", "id": "e-1", "detail": {"tags": [{}]}, '
