@@ -602,3 +602,48 @@ def test_the_flow_reads_zendesks_account_and_the_sources_subdomain(
     assert request.json() == {
         "webhook": {"status": "open", "priority": "low", "account": ZENDESK_ACCOUNT, "subdomain": "acme"}
     }
+
+
+# ------------------------------------------------------------------ setting up in Zendesk's order
+
+
+def test_a_source_made_before_its_zendesk_webhook_refuses_everything_until_its_secret_is_set(bus_queue: str) -> None:
+    # Given a source created without a secret (Zendesk shows the secret only once the
+    # webhook exists, and the webhook needs the source's URL first)
+    event = load_event("inbound_webhooks_api/zendesk_create.json")
+    event["body"] = json.dumps({"subdomain": "acme", "zendesk_account_id": ZENDESK_ACCOUNT})
+    created = api(event)
+    source = body(created)
+
+    # When a request arrives
+    response = ingest(zendesk_request(source))
+
+    # Then it is refused, saying what to do
+    assert created["statusCode"] == 201
+    assert source["signing_secret_set"] is False
+    assert response["statusCode"] == 401
+    assert "PUT" in body(response)["errors"][0]["detail"]
+    assert bus_events(bus_queue) == []
+
+
+def test_zendesks_order_test_mode_then_the_revealed_secret_then_production(bus_queue: str) -> None:
+    # Given a source in test mode with no secret: the webhook builder's Test button works
+    event = load_event("inbound_webhooks_api/zendesk_create.json")
+    event["body"] = json.dumps({"subdomain": "acme", "zendesk_account_id": ZENDESK_ACCOUNT, "test_mode": True})
+    source = body(api(event))
+    tested = ingest(zendesk_request(source, secret=TEST_SIGNING_SECRET))
+
+    # When the webhook's revealed secret is set and test mode left
+    put = at("zendesk_replace_signing_secret", source)
+    put["body"] = json.dumps({"signing_secret": SECRET, "test_mode": False})
+    replaced = body(api(put))
+
+    # Then the real secret works and the test secret no longer does
+    assert tested["statusCode"] == 200
+    assert (replaced["signing_secret_set"], replaced["test_mode"]) == (True, False)
+    assert ingest(zendesk_request(source, {**zendesk_payload(), "id": "real"}))["statusCode"] == 200
+    assert (
+        ingest(zendesk_request(source, {**zendesk_payload(), "id": "fake"}, secret=TEST_SIGNING_SECRET))["statusCode"]
+        == 401
+    )
+    assert body(api(at("zendesk_show", source)))["test_mode"] is False

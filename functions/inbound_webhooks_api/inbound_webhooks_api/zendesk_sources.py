@@ -34,7 +34,9 @@ def create(
         integration=integration,
         subdomain=request.subdomain,
         zendesk_account_id=request.zendesk_account_id,
-        signing_secret_sealed=sealer.seal(request.signing_secret, seal_context(account_id, uuid)),
+        signing_secret_sealed=(
+            sealer.seal(request.signing_secret, seal_context(account_id, uuid)) if request.signing_secret else None
+        ),
         test_mode=request.test_mode,
         timestamp_tolerance_seconds=request.timestamp_tolerance_seconds,
         basic_auth=request.basic_auth,
@@ -70,12 +72,14 @@ def replace_signing_secret(
     uuid: str,
     request: ReplaceSigningSecretRequest,
 ) -> ZendeskSource:
-    """The secret Zendesk now signs with (after "Reset secret" on the webhook); the old one
-    is refused from now on. The ingest URL stays."""
+    """The secret Zendesk signs with (revealed once the webhook exists, or after "Reset
+    secret"); the old one is refused from now on. The ingest URL stays. `test_mode`, when
+    given, is set too (false: the source leaves test mode)."""
     record = repo.get(account_id, integration, uuid)
     record = record.model_copy(
         update={
             "signing_secret_sealed": sealer.seal(request.signing_secret, seal_context(account_id, uuid)),
+            "test_mode": record.test_mode if request.test_mode is None else request.test_mode,
             "updated_at": clock.now(),
         }
     )

@@ -158,9 +158,10 @@ def _zendesk(request: Request, target: ZendeskTarget | None, bus_name: str) -> d
 
 
 def zendesk_secret(target: ZendeskTarget) -> tuple[str, dict[str, str]]:
-    """The sealed signing secret of a Zendesk source and its encryption context."""
+    """The sealed signing secret of a Zendesk source (one that has it) and its encryption context."""
     from hookyard.zendesk.sources import seal_context
 
+    assert target.signing_secret_sealed is not None
     return target.signing_secret_sealed, seal_context(target.account_id, target.source_uuid)
 
 

@@ -5,9 +5,10 @@ event-subscribed webhook sends. A request is accepted when, in this order:
 
 1. the token names a Zendesk source (else the generic 401 "Authentication failed");
 2. the source asks for basic auth: the credentials match (same 401);
-3. `x-zendesk-webhook-signature` is base64(HMAC-SHA256(secret, timestamp + raw body))
-   over the bytes as received, compared in constant time, with the source's signing
-   secret (or, in test mode only, Zendesk's static test secret);
+3. the source has a signing secret (or is in test mode), and `x-zendesk-webhook-signature`
+   is base64(HMAC-SHA256(secret, timestamp + raw body)) over the bytes as received,
+   compared in constant time, with the source's signing secret (or, in test mode only,
+   Zendesk's static test secret);
 4. `x-zendesk-webhook-signature-timestamp` is within the source's window of now;
 5. `x-zendesk-account-id` is the source's Zendesk account;
 6. the body is a Zendesk event: a JSON object with a `zen:event-type:` type and an id.
@@ -77,9 +78,13 @@ def check_signature(
     timestamp = request.headers.get(signing.TIMESTAMP_HEADER, "")
     if not signature or not timestamp:
         raise Unauthorized(f"{signing.SIGNATURE_HEADER} and {signing.TIMESTAMP_HEADER} are required")
-    secrets = [secret_of(target)]
+    secrets = [secret_of(target)] if target.signing_secret_sealed is not None else []
     if target.test_mode:
         secrets.append(signing.TEST_SIGNING_SECRET)
+    if not secrets:
+        raise Unauthorized(
+            "this source has no signing secret yet: PUT the Zendesk webhook's secret on its signing_secret"
+        )
     # Every candidate is computed and compared: which one matched costs no time to tell.
     matched = False
     for secret in secrets:

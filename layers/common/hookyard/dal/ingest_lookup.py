@@ -48,7 +48,7 @@ class ZendeskTarget:
     source_uuid: str
     subdomain: str
     zendesk_account_id: int
-    signing_secret_sealed: str
+    signing_secret_sealed: str | None  # None until the source's secret is set
     tolerance_seconds: int
     test_mode: bool = False
     username: str | None = None  # with password_hash, when the source also asks for basic auth
@@ -85,7 +85,7 @@ def _zendesk_target(item: dict[str, Any]) -> ZendeskTarget:
         source_uuid=item["uuid"]["S"],
         subdomain=item["subdomain"]["S"],
         zendesk_account_id=int(item["zendesk_account_id"]["N"]),
-        signing_secret_sealed=item["signing_secret_sealed"]["S"],
+        signing_secret_sealed=item["signing_secret_sealed"]["S"] if "signing_secret_sealed" in item else None,
         tolerance_seconds=int(item["timestamp_tolerance_seconds"]["N"]),
         test_mode=bool(item.get("test_mode", {}).get("BOOL", False)),
         username=item["username"]["S"] if "S" in item.get("username", {}) else None,

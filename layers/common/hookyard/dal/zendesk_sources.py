@@ -71,9 +71,12 @@ class ZendeskSourcesRepository:
         )
 
     def replace_signing_secret(self, record: ZendeskSourceRecord) -> None:
-        """Store `record`'s new sealed secret on both items at once; the old secret stops working."""
-        values = {
+        """Store `record`'s new sealed secret and test mode on both items at once; the old
+        secret stops working."""
+        assert record.signing_secret_sealed is not None
+        values: dict[str, Any] = {
             ":s": {"S": record.signing_secret_sealed},
+            ":t": {"BOOL": record.test_mode},
             ":u": {"S": clock.iso(record.updated_at or clock.now())},
         }
         with mapped_errors(conflict="zendesk source changed meanwhile, retry"):
@@ -83,7 +86,7 @@ class ZendeskSourcesRepository:
                         "Update": {
                             "TableName": self.table,
                             "Key": key(account_pk(record.account_id), _sk(record.integration, record.uuid)),
-                            "UpdateExpression": "SET signing_secret_sealed = :s, updated_at = :u",
+                            "UpdateExpression": "SET signing_secret_sealed = :s, test_mode = :t, updated_at = :u",
                             "ExpressionAttributeValues": values,
                             "ConditionExpression": "attribute_exists(PK)",
                         }
@@ -92,8 +95,8 @@ class ZendeskSourcesRepository:
                         "Update": {
                             "TableName": self.table,
                             "Key": ingest_key(record.token),
-                            "UpdateExpression": "SET signing_secret_sealed = :s",
-                            "ExpressionAttributeValues": {":s": values[":s"]},
+                            "UpdateExpression": "SET signing_secret_sealed = :s, test_mode = :t",
+                            "ExpressionAttributeValues": {":s": values[":s"], ":t": values[":t"]},
                             "ConditionExpression": "attribute_exists(PK)",
                         }
                     },

@@ -31,9 +31,11 @@ class CreateZendeskSourceRequest(Request):
     zendesk_account_id: Annotated[int, Field(gt=0, strict=True)] = Field(
         description="Zendesk's account id: what Zendesk sends as x-zendesk-account-id"
     )
-    signing_secret: SigningSecret = Field(
+    signing_secret: SigningSecret | None = Field(
+        default=None,
         description="The Zendesk webhook's signing secret (Admin Center > Webhooks > the webhook > Reveal secret). "
-        "Write-only: sealed, never shown again"
+        "Write-only: sealed, never shown again. Optional here, since Zendesk shows it only once the webhook "
+        "exists: until it is set (PUT .../signing_secret) the source refuses every request",
     )
     test_mode: bool = Field(
         default=False,
@@ -55,6 +57,9 @@ class CreateZendeskSourceRequest(Request):
 
 class ReplaceSigningSecretRequest(Request):
     signing_secret: SigningSecret
+    test_mode: bool | None = Field(
+        default=None, description="Also set test mode (false: stop accepting Zendesk's static test secret)"
+    )
 
 
 class ZendeskSourceRecord(BaseModel):
@@ -66,7 +71,7 @@ class ZendeskSourceRecord(BaseModel):
     integration: str
     subdomain: str
     zendesk_account_id: int
-    signing_secret_sealed: str
+    signing_secret_sealed: str | None = None
     test_mode: bool = False
     timestamp_tolerance_seconds: int = TOLERANCE_DEFAULT
     basic_auth: bool = False
@@ -91,6 +96,7 @@ class ZendeskSource(BaseModel):
     subdomain: str
     zendesk_account_id: int
     path: str = Field(description="The ingest path: the Zendesk webhook's endpoint URL is the API's base URL + this")
+    signing_secret_set: bool = Field(description="Whether the signing secret is set (it is never shown)")
     test_mode: bool
     timestamp_tolerance_seconds: int
     basic_auth: bool
@@ -109,6 +115,7 @@ class ZendeskSource(BaseModel):
             subdomain=record.subdomain,
             zendesk_account_id=record.zendesk_account_id,
             path=record.path,
+            signing_secret_set=record.signing_secret_sealed is not None,
             test_mode=record.test_mode,
             timestamp_tolerance_seconds=record.timestamp_tolerance_seconds,
             basic_auth=record.basic_auth,
