@@ -9,8 +9,10 @@ SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 HOST_ARCH := $(shell uname -m | sed -e 's/aarch64/arm64/')
 PYTEST_WORKERS ?= 2
+# The browser tests drive Debian's chromium (no browser download of Playwright's own).
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: help install run test lint typecheck cfn-lint pytest build build-host check-build bench clean
+.PHONY: help install install-run chromium run test lint typecheck cfn-lint pytest build build-host check-build bench clean
 
 help:
 	@echo "make run    - start the local stack (hookyard dev) on http://127.0.0.1:3000"
@@ -18,13 +20,30 @@ help:
 	@echo "make build  - sam build (arm64, for deploy) with precompiled bytecode"
 	@echo "make bench  - cold start, warm ingest, flow engine and delivery benchmarks, as ratios"
 
-$(VENV)/.installed: pyproject.toml layers/common/requirements.txt
+# `make run` installs what running needs; `make test` adds the test, lint and type tools.
+$(VENV)/.run-installed: pyproject.toml layers/common/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[run]'
+	@touch $@
+
+$(VENV)/.installed: $(VENV)/.run-installed
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
+install-run: $(VENV)/.run-installed
+
 install: $(VENV)/.installed
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" != 0 ]; then \
+		echo "The browser tests need Debian's chromium: sudo apt-get install -y --no-install-recommends chromium"; \
+		exit 1; \
+	fi
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+
+chromium: $(CHROMIUM)
 
 # aws-sam-cli lives in its own virtualenv: its pins clash with ours.
 $(SAM_VENV)/.installed:
@@ -33,7 +52,7 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install --quiet 'aws-sam-cli>=1.130'
 	@touch $@
 
-run: install
+run: install-run
 	$(VENV)/bin/hookyard dev
 
 lint: install
@@ -46,7 +65,7 @@ typecheck: install
 cfn-lint: install
 	$(VENV)/bin/cfn-lint template.yaml
 
-pytest: install
+pytest: install $(CHROMIUM)
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -q
 
 test: lint typecheck cfn-lint check-build pytest

@@ -62,7 +62,15 @@ class Gateway:
     # ------------------------------------------------------------ routing
     def match(self, method: str, path: str) -> tuple[ApiRoute | None, dict[str, str]]:
         """As API Gateway: the most specific resource whose path matches, then its method.
-        A resource without that method is not found; no less specific resource is tried."""
+        A resource without that method is not found; no less specific resource is tried.
+        A trailing slash is ignored when matching (`/console/` is the `/console` resource),
+        as API Gateway (REST) does; the path handed over keeps it."""
+        route, params = self._match(method, path)
+        if route is None and len(path) > 1 and path.endswith("/"):
+            return self._match(method, path.rstrip("/"))
+        return route, params
+
+    def _match(self, method: str, path: str) -> tuple[ApiRoute | None, dict[str, str]]:
         for route in self.routes:
             found = route.pattern.match(path)
             if found is None:

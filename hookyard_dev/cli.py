@@ -80,6 +80,7 @@ def dev(args: argparse.Namespace) -> int:
     base = f"http://{host!s}:{port}"
     print(f"API token for account {account_id}: {token}", flush=True)
     print(f"operator token: {operator_token}", flush=True)
+    print(f"web console: {base}/console/ (sign in with the API token)", flush=True)
     print(f"hookyard dev ready on {base} (embedded AWS at {stack.aws_endpoint})", flush=True)
     try:
         server.serve_forever()

@@ -46,6 +46,7 @@ def later(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, float]]:
 
     scheduled: list[tuple[Any, float]] = []
     monkeypatch.setattr(SqsQueue, "send_later", lambda self, body, delay: scheduled.append((body, delay)))
+    monkeypatch.setattr(SqsQueue, "send_batch_later", lambda self, items: scheduled.extend(items))
     return scheduled
 
 
@@ -301,7 +302,7 @@ def test_a_record_that_cannot_be_recorded_is_left_to_sqs(receiver: Receiver, mon
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}}, "PutItem")
 
-    monkeypatch.setattr(InvocationsRepository, "create_invocation", broken)
+    monkeypatch.setattr(InvocationsRepository, "record_attempt", broken)
     ingest({"n": 1})
     [answer] = deliver_queued(max_batches=1)
 

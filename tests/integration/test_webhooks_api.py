@@ -1339,11 +1339,14 @@ def invocations() -> InvocationsRepository:
 
 
 def seed(webhook_id: str, count: int, account_id: int = 1) -> list[str]:
-    """`count` invocations completed a minute apart, oldest first; odd ones failed."""
+    """`count` invocations made (their ids' ULID time) and completed a minute apart,
+    oldest first; odd ones failed."""
+    from ulid import ULID
+
     start = datetime(2026, 1, 1, tzinfo=UTC)
     ids = []
     for i in range(count):
-        invocation_id = f"01INV{i:021d}"
+        invocation_id = f"{ULID.from_datetime(start + timedelta(minutes=i))}-0000000{i}"
         invocations().create_invocation(
             account_id, new_invocation(webhook_id, invocation_id, f"ev{i}", "zen:event-type:t")
         )

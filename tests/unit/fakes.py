@@ -48,6 +48,11 @@ class MemoryQueue:
         self.batches.append(len(bodies))
         self.sent += [(json.loads(json.dumps(b)), 0.0) for b in bodies]
 
+    def send_batch_later(self, items: Sequence[tuple[Mapping[str, Any], float]]) -> None:
+        self._check()
+        self.batches.append(len(items))
+        self.sent += [(json.loads(json.dumps({**b, "not_before": 0})), d) for b, d in items]
+
     @property
     def bodies(self) -> list[dict[str, Any]]:
         return [body for body, _ in self.sent]
@@ -100,6 +105,10 @@ class MemoryWebhooks:
             return self.records[(account_id, webhook_id)]
         except KeyError:
             raise NotFound() from None
+
+    def get_many(self, keys: Any) -> dict[tuple[int, str], WebhookRecord]:
+        self.batch_reads = getattr(self, "batch_reads", 0) + 1
+        return {k: self.records[k] for k in keys if k in self.records}
 
     def deactivate(self, account_id: int, webhook_id: str, reason: str) -> WebhookRecord | None:
         record = self.records.get((account_id, webhook_id))
@@ -188,7 +197,11 @@ class MemoryInvocations:
         invocation_id: str,
         attempt: AttemptRecord,
         status: InvocationStatus | None = None,
+        *,
+        new: tuple[InvocationRecord, OutboundRequest] | None = None,
     ) -> bool:
+        if new is not None:
+            self.create_invocation(account_id, *new)
         made = self.attempts.setdefault(invocation_id, [])
         created = all(a.number != attempt.number for a in made)
         if created:
@@ -252,13 +265,13 @@ class OpenThrottle:
     """Admits everything, or holds back all after `cap` admissions."""
 
     def __init__(self, cap: int | None = None, wait: float = 30.0) -> None:
-        self.cap, self.wait, self.admitted = cap, wait, 0
+        self.cap, self.wait, self.admitted, self.calls = cap, wait, 0, 0
 
-    def admit(self, account_id: int) -> float:
-        if self.cap is not None and self.admitted >= self.cap:
-            return self.wait
-        self.admitted += 1
-        return 0.0
+    def admit_many(self, account_id: int, count: int) -> tuple[int, float]:
+        self.calls += 1
+        room = count if self.cap is None else max(0, min(count, self.cap - self.admitted))
+        self.admitted += room
+        return room, self.wait
 
 
 class ClosedBreakers:
@@ -269,10 +282,15 @@ class ClosedBreakers:
         self.results: list[bool] = []
 
     def acquire(self, account_id: int, webhook_id: str) -> Permit:
+        self.acquired = getattr(self, "acquired", 0) + 1
         return Permit(allowed=False, retry_in=5.0) if self.open else Permit(allowed=True)
 
-    def record(self, account_id: int, webhook_id: str, *, success: bool, probe: bool) -> bool:
+    def record(self, account_id: int, webhook_id: str, success: bool, *, probe: bool = False) -> bool:
         self.results.append(success)
+        return False
+
+    def record_many(self, account_id: int, webhook_id: str, *, successes: int, failures: int) -> bool:
+        self.results += [False] * failures + [True] * successes
         return False
 
 

@@ -84,6 +84,46 @@ def test_match_an_unknown_path_is_no_route(gateway: Gateway) -> None:
     assert gateway.match("GET", "/api/nothing/here") == (None, {})
 
 
+def test_match_a_greedy_path_parameter_spans_segments(gateway: Gateway) -> None:
+    # When
+    route, params = gateway.match("GET", "/console/js/pages/webhooks.js")
+
+    # Then
+    assert route is not None
+    assert route.path == "/console/{proxy+}"
+    assert params == {"proxy": "js/pages/webhooks.js"}
+
+
+def test_match_a_trailing_slash_reaches_the_resource_without_it(gateway: Gateway) -> None:
+    # Given API Gateway (REST), which routes /console/ to the /console resource
+    # When
+    route, params = gateway.match("GET", "/console/")
+
+    # Then
+    assert route is not None
+    assert (route.function_id, route.path) == ("ConsoleFunction", "/console")
+    assert params == {}
+
+
+def test_handle_keeps_the_trailing_slash_in_the_path_it_hands_over(gateway: Gateway) -> None:
+    # Given a gateway whose console function echoes the event's path
+    seen: list[str] = []
+
+    class Echo:
+        def invoke(self, event: dict[str, object]) -> dict[str, object]:
+            seen.append(str(event["path"]))
+            return {"statusCode": 200, "body": ""}
+
+    gateway.runtimes["ConsoleFunction"] = Echo()  # type: ignore[assignment]
+
+    # When
+    response = gateway.handle(_request("GET", "/console/"))
+
+    # Then
+    assert response.status == 200
+    assert seen == ["/console/"]
+
+
 def test_match_a_known_path_with_another_method_is_no_route(gateway: Gateway) -> None:
     # When / Then
     assert gateway.match("PUT", "/api/health") == (None, {})

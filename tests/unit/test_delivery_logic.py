@@ -110,7 +110,7 @@ class Stack:
         """Every message scheduled for later, now (as SQS would, once its delay passed)."""
         while self.queue.sent:
             body, _ = self.queue.sent.pop(0)
-            self.fresh().attempt(AttemptMessage.model_validate(body))
+            self.fresh().handle(AttemptMessage.model_validate(body))
 
 
 def subscription() -> SubscriptionMessage:
@@ -120,29 +120,58 @@ def subscription() -> SubscriptionMessage:
 def test_a_delivered_event_is_a_successful_invocation_with_its_status_code() -> None:
     stack = Stack(response(200))
 
-    stack.delivery.subscription(subscription())
+    stack.delivery.handle(subscription())
 
     record = stack.only_invocation()
     assert (record.status, record.status_code, record.attempts) == (InvocationStatus.SUCCESS, 200, 1)
     assert record.id == invocation_id("01EVENT", "01WEBHOOK")
 
 
-def test_a_subscription_message_delivered_twice_sends_once() -> None:
+def test_a_subscription_message_handed_over_again_sends_once() -> None:
     stack = Stack(response(200))
 
-    stack.delivery.subscription(subscription())
-    stack.fresh().subscription(subscription())
+    stack.delivery.handle(subscription())
+    stack.fresh().handle(subscription(), receive_count=2)  # SQS hands it over again
 
     assert len(stack.http.requests) == 1
 
 
+def test_the_same_message_twice_in_one_batch_sends_once() -> None:
+    stack = Stack(response(200))
+
+    outcomes = stack.delivery.run([("a", subscription(), 1), ("b", subscription(), 1)])
+
+    assert len(stack.http.requests) == 1
+    assert set(outcomes) == {"a", "b"}
+
+
+def test_a_batch_reads_its_webhooks_throttle_and_breaker_once() -> None:
+    stack = Stack(response(200))
+    breakers = ClosedBreakers()
+    delivery = stack.fresh()
+    delivery.breakers = breakers
+    events = [
+        SubscriptionMessage(kind="subscription", account_id=1, webhook_id="01WEBHOOK",
+                            event={**EVENT, "event_id": f"01EVENT{n}"})
+        for n in range(10)
+    ]  # fmt: skip
+
+    delivery.run([(f"m{n}", m, 1) for n, m in enumerate(events)])
+
+    assert len(stack.http.requests) == 10
+    assert stack.webhooks.batch_reads == 1
+    assert stack.throttle.calls == 1
+    assert breakers.acquired == 1
+    assert breakers.results == [True] * 10
+
+
 def test_an_attempt_message_delivered_again_after_it_was_made_sends_nothing_and_keeps_the_final_status() -> None:
     stack = Stack(response(409), response(200))
-    stack.delivery.subscription(subscription())
+    stack.delivery.handle(subscription())
     retry, _ = stack.queue.sent[0]
     stack.run_scheduled()
 
-    stack.fresh().attempt(AttemptMessage.model_validate(retry))  # SQS hands the retry over again
+    stack.fresh().handle(AttemptMessage.model_validate(retry))  # SQS hands the retry over again
 
     assert len(stack.http.requests) == 2
     assert stack.only_invocation().status == InvocationStatus.SUCCESS
@@ -151,7 +180,7 @@ def test_an_attempt_message_delivered_again_after_it_was_made_sends_nothing_and_
 def test_a_last_attempt_answered_429_ends_failed_not_throttled() -> None:
     stack = Stack(response(429))  # no Retry-After: final at once
 
-    stack.delivery.subscription(subscription())
+    stack.delivery.handle(subscription())
 
     record = stack.only_invocation()
     assert record.status == InvocationStatus.FAILED
@@ -163,7 +192,7 @@ def test_a_last_attempt_answered_429_ends_failed_not_throttled() -> None:
 def test_an_invocation_held_back_by_the_account_cap_is_throttled_and_pending() -> None:
     stack = Stack(response(200), throttle=OpenThrottle(cap=0, wait=42))
 
-    stack.delivery.subscription(subscription())
+    stack.delivery.handle(subscription())
 
     record = stack.only_invocation()
     assert record.status == InvocationStatus.THROTTLED
@@ -176,7 +205,7 @@ def test_a_retrying_invocation_is_pending_and_retries_do_not_count_against_the_c
     throttle = OpenThrottle(cap=1)
     stack = Stack(OutboundTimeout("slow"), response(200), throttle=throttle)
 
-    stack.delivery.subscription(subscription())
+    stack.delivery.handle(subscription())
     pending = stack.only_invocation()
     stack.run_scheduled()
 
@@ -189,7 +218,7 @@ def test_a_retrying_invocation_is_pending_and_retries_do_not_count_against_the_c
 def test_a_pending_retry_of_a_deleted_webhook_is_terminated_without_a_request() -> None:
     stack = Stack(response(500, headers={}), response(200))
     stack.webhooks.records[(1, "01WEBHOOK")] = webhook(retry_policy="extended")
-    stack.delivery.subscription(subscription())
+    stack.delivery.handle(subscription())
     del stack.webhooks.records[(1, "01WEBHOOK")]
 
     stack.run_scheduled()
@@ -201,7 +230,7 @@ def test_a_pending_retry_of_a_deleted_webhook_is_terminated_without_a_request() 
 def test_410_gone_fails_the_invocation_and_deactivates_the_webhook() -> None:
     stack = Stack(response(410))
 
-    stack.delivery.subscription(subscription())
+    stack.delivery.handle(subscription())
 
     assert stack.only_invocation().status == InvocationStatus.FAILED
     assert stack.webhooks.deactivated == [("01WEBHOOK", "the endpoint answered 410 Gone")]
@@ -209,7 +238,7 @@ def test_410_gone_fails_the_invocation_and_deactivates_the_webhook() -> None:
 
 def test_a_final_status_is_never_overwritten() -> None:
     stack = Stack(response(200))
-    stack.delivery.subscription(subscription())
+    stack.delivery.handle(subscription())
     record = stack.only_invocation()
 
     stack.invocations.set_status(1, "01WEBHOOK", record.id, InvocationStatus.RETRYING)
@@ -243,7 +272,7 @@ def test_a_trigger_action_sends_its_rendered_body_to_its_webhook() -> None:
     hooks = MemoryWebhooks(webhook(subscriptions=["conditional_ticket_events"]))
     stack = Stack(response(200), hooks=hooks, triggers=MemoryTriggers(trigger_record()))
 
-    stack.delivery.trigger(trigger_message())
+    stack.delivery.handle(trigger_message())
 
     [request] = stack.http.requests
     assert request["body"] == b'{"title": "Printer on fire"}'
@@ -264,7 +293,7 @@ def test_a_trigger_message_that_no_longer_matches_the_trigger_sends_nothing(
     hooks = MemoryWebhooks(webhook(subscriptions=["conditional_ticket_events"]))
     stack = Stack(response(200), hooks=hooks, triggers=MemoryTriggers(trigger))
 
-    stack.delivery.trigger(message)
+    stack.delivery.handle(message)
 
     assert stack.http.requests == []
     assert stack.invocations.invocations == {}
@@ -285,7 +314,7 @@ def test_an_attempt_keeps_the_request_with_secrets_redacted_and_the_response() -
     answer = response(500, b'{"error": "boom"}', headers={"content-type": "application/json", "x-trace": "7"})
     stack = Stack(answer, hooks=hooks)
 
-    stack.delivery.subscription(subscription())
+    stack.delivery.handle(subscription())
 
     [attempt] = stack.invocations.attempts[stack.only_invocation().id]
     assert attempt.request is not None
@@ -305,7 +334,7 @@ def test_an_attempt_keeps_the_request_with_secrets_redacted_and_the_response() -
 def test_a_response_payload_is_kept_up_to_16_kb_and_marked_truncated() -> None:
     stack = Stack(response(200, b"x" * 20_000))
 
-    stack.delivery.subscription(subscription())
+    stack.delivery.handle(subscription())
 
     [attempt] = stack.invocations.attempts[stack.only_invocation().id]
     assert attempt.response is not None
@@ -319,7 +348,7 @@ def test_a_response_payload_is_kept_up_to_16_kb_and_marked_truncated() -> None:
 def test_a_final_failure_is_announced_with_the_webhook_invocation_status_and_code() -> None:
     stack = Stack(response(500))
 
-    stack.delivery.subscription(subscription())
+    stack.delivery.handle(subscription())
 
     [(account_id, detail_type, body, about)] = stack.bus.published
     record = stack.only_invocation()
@@ -332,7 +361,7 @@ def test_a_final_failure_is_announced_with_the_webhook_invocation_status_and_cod
 def test_a_retrying_or_successful_invocation_announces_nothing() -> None:
     stack = Stack(response(409), response(200))
 
-    stack.delivery.subscription(subscription())
+    stack.delivery.handle(subscription())
     stack.run_scheduled()
 
     assert stack.bus.published == []
@@ -342,9 +371,7 @@ def test_a_notice_that_cannot_be_delivered_raises_no_notice_of_its_own() -> None
     stack = Stack(response(500))
     notice = {**EVENT, "source_system": "hookyard", "event_type": "webhook.invocation.failed"}
 
-    stack.delivery.subscription(
-        SubscriptionMessage(kind="subscription", account_id=1, webhook_id="01WEBHOOK", event=notice)
-    )
+    stack.delivery.handle(SubscriptionMessage(kind="subscription", account_id=1, webhook_id="01WEBHOOK", event=notice))
 
     assert stack.only_invocation().status == InvocationStatus.FAILED
     assert stack.bus.published == []
@@ -353,9 +380,9 @@ def test_a_notice_that_cannot_be_delivered_raises_no_notice_of_its_own() -> None
 def test_410_is_announced_as_a_deactivation() -> None:
     stack = Stack(response(410))
 
-    stack.delivery.subscription(subscription())
+    stack.delivery.handle(subscription())
 
-    assert stack.bus.types == ["webhook.invocation.failed", "webhook.deactivated"]
+    assert sorted(stack.bus.types) == ["webhook.deactivated", "webhook.invocation.failed"]
 
 
 def test_the_breaker_opening_and_closing_are_announced() -> None:
@@ -363,7 +390,11 @@ def test_the_breaker_opening_and_closing_are_announced() -> None:
         def acquire(self, account_id: int, webhook_id: str) -> Permit:
             return Permit(allowed=True, probe=bool(self.results))
 
-        def record(self, account_id: int, webhook_id: str, *, success: bool, probe: bool) -> bool:
+        def record_many(self, account_id: int, webhook_id: str, *, successes: int, failures: int) -> bool:
+            self.results += [False] * failures
+            return failures > 0
+
+        def record(self, account_id: int, webhook_id: str, success: bool, *, probe: bool = False) -> bool:
             self.results.append(success)
             return not success
 
@@ -371,11 +402,11 @@ def test_the_breaker_opening_and_closing_are_announced() -> None:
     delivery = stack.fresh()
     delivery.breakers = Tripping()
 
-    delivery.subscription(subscription())
-    delivery.subscription(SubscriptionMessage(kind="subscription", account_id=1, webhook_id="01WEBHOOK",
+    delivery.handle(subscription())
+    delivery.handle(SubscriptionMessage(kind="subscription", account_id=1, webhook_id="01WEBHOOK",
                                               event={**EVENT, "event_id": "01EVENT2"}))  # fmt: skip
 
-    assert stack.bus.types == ["webhook.invocation.failed", "webhook.circuit.opened", "webhook.circuit.closed"]
+    assert sorted(stack.bus.types) == ["webhook.circuit.closed", "webhook.circuit.opened", "webhook.invocation.failed"]
 
 
 # ------------------------------------------------------------------ recovery

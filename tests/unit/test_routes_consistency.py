@@ -11,7 +11,7 @@ import pytest
 from hookyard_dev.template import Template
 
 RESOLVER_FUNCTIONS = ("AccountsApiFunction", "InboundWebhooksApiFunction", "RegistryApiFunction", "WebhooksApiFunction")
-FUNCTIONS_WITHOUT_RESOLVER = ("IngestFunction",)
+FUNCTIONS_WITHOUT_RESOLVER = ("IngestFunction", "ConsoleFunction")
 
 
 def _template_routes(template: Template, function_id: str) -> set[tuple[str, str]]:

@@ -20,6 +20,8 @@ OPEN_ROUTES = {
     ("POST", INGEST_PATH),
     ("GET", INGEST_PATH),  # the endpoint verification handshake
     ("POST", ZENDESK_INGEST_PATH),  # Zendesk sources: Zendesk's signature instead
+    ("GET", "/console"),  # the console's files; the page signs in with an API token
+    ("GET", "/console/{proxy+}"),
 }
 MANAGEMENT_ROUTES = {
     ("POST", "/api/admin/accounts"),
@@ -112,7 +114,7 @@ def test_ingest_route_has_no_authorizer(template: Template) -> None:
     assert route.authorizer is None
 
 
-def test_only_health_swagger_and_ingest_routes_are_open(template: Template) -> None:
+def test_only_health_swagger_ingest_and_console_routes_are_open(template: Template) -> None:
     # When
     open_routes = {(r.method, r.path) for r in template.api.routes if r.authorizer is None}
 

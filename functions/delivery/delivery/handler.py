@@ -1,17 +1,17 @@
 """Delivery: consumes the delivery queue (SQS, partial batch responses).
 
-Records run concurrently, one thread each (a batch is at most 10), so a slow endpoint
-does not hold up deliveries to the others; each record's failure is reported on its
-own so SQS retries only that message.
+A batch is handled together (delivery.logic.Delivery.run): the sends run concurrently, so
+a slow endpoint does not hold up deliveries to the others, and what the messages share
+(webhook reads, the throttle, the breakers, scheduling) costs one request per batch. Each
+record's failure is reported on its own so SQS retries only that message.
 """
 
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from delivery.log import logger
@@ -25,12 +25,11 @@ from hookyard.dal.recoveries import RecoveriesRepository
 from hookyard.dal.throttle import InvocationThrottle
 from hookyard.dal.triggers import TriggersRepository
 from hookyard.dal.webhooks import WebhooksRepository
+from hookyard.observability import emit_counts
 from hookyard.outbound import OutboundClient, parse_networks
 from hookyard.queues import SqsQueue
 from hookyard.webhooks.breaker import BreakerStore
 from hookyard.webhooks.secrets import WebhookSecrets
-
-MAX_WORKERS = 10
 
 
 def _delivery() -> Delivery:
@@ -49,47 +48,42 @@ def _delivery() -> Delivery:
     )
 
 
-def process(delivery: Delivery, record: dict[str, Any]) -> Result:
-    message = messages.parse_delivery_message(json.loads(record["body"]))
-    if isinstance(message, messages.SubscriptionMessage):
-        return delivery.subscription(message)
-    if isinstance(message, messages.TriggerMessage):
-        return delivery.trigger(message)
-    if isinstance(message, messages.RecoverMessage):
-        return delivery.recover(message)
-    return delivery.attempt(message)
-
-
-def emit_metrics(result: Result) -> None:
-    """One EMF line per figure: a batch mixes statuses, which one dimension set cannot."""
-    if result.status is None:
-        return
-    service = {"service": "delivery"}
-    with single_metric(name="Deliveries", unit=MetricUnit.Count, value=1, default_dimensions=service) as metric:
-        metric.add_dimension(name="status", value=result.status)
-    counters = [
-        ("DeliveryAttempts", result.attempted),
-        ("DeliveryFailures", result.attempted and result.failed),
-        ("BreakerOpened", result.breaker_opened),
-    ]
-    for name, happened in counters:
-        if happened:
-            with single_metric(name=name, unit=MetricUnit.Count, value=1, default_dimensions=service):
-                pass
+def emit_metrics(results: list[Result]) -> None:
+    """The batch's figures in one EMF line per status and one for the counters (a line
+    per message and figure would cost more CloudWatch Logs than the deliveries)."""
+    by_status = Counter(r.status for r in results if r.status is not None)
+    for status, count in sorted(by_status.items()):
+        emit_counts("delivery", {"Deliveries": count}, {"status": status})
+    emit_counts(
+        "delivery",
+        {
+            "DeliveryAttempts": sum(r.attempted for r in results),
+            "DeliveryFailures": sum(r.attempted and r.failed for r in results),
+            "BreakerOpened": sum(r.breaker_opened for r in results),
+        },
+    )
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    records = event.get("Records") or []
-    delivery = _delivery()
+    items = []
     failures = []
-    with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, max(1, len(records)))) as pool:
-        futures = [(record, pool.submit(process, delivery, record)) for record in records]
-        for record, future in futures:
-            try:
-                emit_metrics(future.result())
-            except Exception:
-                # Not recorded: leave it to SQS (redelivered, then the DLQ).
-                logger.exception("delivery record failed", message_id=record.get("messageId"))
-                failures.append({"itemIdentifier": record["messageId"]})
+    for record in event.get("Records") or []:
+        try:
+            message = messages.parse_delivery_message(json.loads(record["body"]))
+        except ValueError:  # not a message Hookyard sent: five tries and the DLQ keep it for a look
+            logger.exception("delivery message unreadable", message_id=record.get("messageId"))
+            failures.append({"itemIdentifier": record["messageId"]})
+            continue
+        receives = int((record.get("attributes") or {}).get("ApproximateReceiveCount") or 1)
+        items.append((record["messageId"], message, receives))
+    outcomes = _delivery().run(items)
+    results = []
+    for message_id, outcome in outcomes.items():
+        if isinstance(outcome, Exception):
+            # Not recorded: leave it to SQS (redelivered, then the DLQ).
+            failures.append({"itemIdentifier": message_id})
+        else:
+            results.append(outcome)
+    emit_metrics(results)
     return {"batchItemFailures": failures}

@@ -1,41 +1,63 @@
-"""Delivery rules: turn routed events into invocations, and make attempts.
+"""Delivery rules: turn routed events into invocations, and make attempts, a batch at a time.
 
 The router sends one message per (event, webhook): an event-subscribed webhook's
 (`subscription`), or one action of a trigger whose conditions held (`trigger`). Each
 becomes an invocation with a deterministic id, so a message delivered twice finds the
 invocation it made instead of making a second.
 
-An attempt: throttle per account (the first attempt only: the cap counts invocations;
-delayed, not dropped) -> circuit breaker (delayed while open) -> sign, authenticate, send
-through the guarded client -> record the attempt -> feed the breaker -> decide by the
-retry policy: success, a later attempt (a delayed message), or a final failure. 410 Gone
-deactivates the webhook. Every outcome is recorded before the message is acknowledged;
-only what cannot be recorded is left to SQS (and so to the DLQ).
+A batch (Delivery.run) goes in stages, so what can be shared is paid once per batch, not
+once per message:
 
-Redelivered messages do nothing twice: a message for an invocation that is final, or
-whose attempt was already made, is dropped; a final status never changes.
+1. prepare, concurrently: each message becomes an attempt to make (its webhook read for
+   the whole batch in one BatchGetItem), or an outcome at once (a dropped message, a
+   trigger whose body cannot be rendered, a retry whose attempt was made already, a page
+   of a recovery);
+2. admit: the account's throttle counts the batch's first attempts in one write (the cap
+   counts invocations, not retries; the rest are held, `throttled`), and each webhook's
+   circuit breaker is asked once (while open its attempts are held, `circuit broken`;
+   half-open, one of them is the probe);
+3. send, concurrently, each signed and authenticated, through the guarded client;
+4. feed each webhook's breaker its results in one write;
+5. schedule every retry and every held attempt in one SendMessageBatch (delayed
+   messages; SQS delays up to 15 min and longer waits hop) — before recording, so a crash
+   in between repeats an attempt (at least once) instead of losing the next one;
+6. record, concurrently: a first attempt that was made writes its invocation once, with
+   the attempt in it; a later attempt updates it; a held one records its status.
+   410 Gone deactivates the webhook. Hookyard's own events (hookyard.bus) announce final
+   failures, deactivations and the breaker opening and closing.
 
-Every attempt keeps what was sent (headers with authentication and custom header values
-redacted; the payload is kept once per invocation) and what came back (headers, and the
-payload up to RESPONSE_PAYLOAD_BYTES). A recovery is sent again page by page from here:
-each `recover` message sends up to RECOVERY_PAGE invocations and schedules the next page
-RECOVERY_INTERVAL_SECONDS later. Hookyard's own events (hookyard.bus) announce final
-failures, deactivations and the breaker opening and closing.
+Every outcome is recorded before the message is acknowledged; what cannot be recorded is
+left to SQS (and so to the DLQ). A message for an invocation that is final, or whose
+attempt was made, does nothing; a final status never changes. Every attempt keeps what
+was sent (headers with authentication and custom header values redacted; the payload
+once per invocation) and what came back (headers, and the payload up to
+RESPONSE_PAYLOAD_BYTES). A recovery is sent again page by page from here: each `recover`
+message sends up to RECOVERY_PAGE invocations and schedules the next page
+RECOVERY_INTERVAL_SECONDS later.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from delivery.log import logger
 from hookyard import bus, clock, queues
 from hookyard.errors import NotFound
-from hookyard.messages import AttemptMessage, OutboundRequest, RecoverMessage, SubscriptionMessage, TriggerMessage
+from hookyard.messages import (
+    AttemptMessage,
+    DeliveryMessage,
+    OutboundRequest,
+    RecoverMessage,
+    SubscriptionMessage,
+    TriggerMessage,
+)
 from hookyard.models.triggers import TriggerRecord
 from hookyard.models.webhooks import (
     AttemptRecord,
@@ -57,10 +79,11 @@ RESPONSE_PAYLOAD_BYTES = 16 * 1024
 REDACTED = "[redacted]"
 RECOVERY_PAGE = 20
 RECOVERY_INTERVAL_SECONDS = 2.0
+MAX_WORKERS = 10  # a batch is at most 10 messages
 
 
 class Webhooks(Protocol):
-    def get(self, account_id: int, webhook_id: str) -> WebhookRecord: ...
+    def get_many(self, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], WebhookRecord]: ...
 
     def deactivate(self, account_id: int, webhook_id: str, reason: str) -> WebhookRecord | None: ...
 
@@ -99,6 +122,8 @@ class Invocations(Protocol):
         invocation_id: str,
         attempt: AttemptRecord,
         status: InvocationStatus | None = None,
+        *,
+        new: tuple[InvocationRecord, OutboundRequest] | None = None,
     ) -> bool: ...
 
     def set_status(
@@ -125,7 +150,7 @@ class Http(Protocol):
 
 
 class Throttle(Protocol):
-    def admit(self, account_id: int) -> float: ...
+    def admit_many(self, account_id: int, count: int) -> tuple[int, float]: ...
 
 
 class Recoveries(Protocol):
@@ -137,7 +162,9 @@ class Recoveries(Protocol):
 class Breakers(Protocol):
     def acquire(self, account_id: int, webhook_id: str) -> breaker.Permit: ...
 
-    def record(self, account_id: int, webhook_id: str, *, success: bool, probe: bool) -> bool: ...
+    def record_many(self, account_id: int, webhook_id: str, *, successes: int, failures: int) -> bool: ...
+
+    def record(self, account_id: int, webhook_id: str, success: bool, *, probe: bool = False) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -148,6 +175,37 @@ class Result:
     attempted: bool = False
     failed: bool = False
     breaker_opened: bool = False
+
+
+@dataclass
+class Sent:
+    """One request made and what came of it."""
+
+    headers: dict[str, str]
+    status_code: int | None
+    response: OutboundResponse | None
+    error: str | None
+    duration_ms: int
+    decision: retry.Decision
+    outcome: retry.Outcome
+
+
+@dataclass
+class Job:
+    """One attempt to make in this batch, and what became of it."""
+
+    key: str
+    message: AttemptMessage
+    webhook: WebhookRecord
+    new: InvocationRecord | None = None  # the invocation to record with it (none recorded yet)
+    hold: tuple[InvocationStatus, float] | None = None  # held back: shown status, seconds to wait
+    probe: bool = False
+    sent: Sent | None = None
+    breaker_opened: bool = False
+    error: Exception | None = None
+
+
+Item = tuple[str, DeliveryMessage, int]  # (SQS message id, message, receive count)
 
 
 @dataclass
@@ -162,13 +220,58 @@ class Delivery:
     queue: queues.Queue
     bus: bus.Bus
     recoveries: Recoveries
-    # Webhooks and triggers as read for this batch (None: gone or inactive): a batch's
-    # messages mostly go to the same few, so each is read once per batch.
+    # Webhooks and triggers as read for this batch (None: gone or inactive).
     _webhooks: dict[tuple[int, str], WebhookRecord | None] = field(default_factory=dict)
     _triggers: dict[tuple[int, str], TriggerRecord | None] = field(default_factory=dict)
 
-    # ------------------------------------------------------------ from the router
-    def subscription(self, message: SubscriptionMessage) -> Result:
+    # ------------------------------------------------------------ a batch
+    def run(self, items: Sequence[Item]) -> dict[str, Result | Exception]:
+        """Handle a batch; for each message id, its Result, or the exception that leaves
+        it to SQS."""
+        self._prefetch(items)
+        prepared = _each(items, lambda item: self._prepare(*item))
+        outcomes: dict[str, Result | Exception] = {}
+        jobs: list[Job] = []
+        seen: set[tuple[str, int]] = set()
+        for (key, _, _), done in zip(items, prepared, strict=True):
+            if isinstance(done, Job) and (done.message.invocation_id, done.message.attempt) in seen:
+                outcomes[key] = Result(None)  # the same attempt twice in one batch: made once
+            elif isinstance(done, Job):
+                seen.add((done.message.invocation_id, done.message.attempt))
+                jobs.append(done)
+            else:
+                outcomes[key] = done
+        if jobs:
+            self._admit(jobs)
+            _each([j for j in jobs if j.hold is None and j.error is None], self._send)
+            self._feed_breakers(jobs)
+            self._schedule(jobs)
+            recording = [j for j in jobs if j.error is None]
+            for job, result in zip(recording, _each(recording, self._record), strict=True):
+                outcomes[job.key] = result
+            for job in jobs:
+                if job.error is not None:
+                    outcomes[job.key] = job.error
+        return outcomes
+
+    def handle(self, message: DeliveryMessage, receive_count: int = 1) -> Result:
+        """One message as a batch of one (raises what would leave it to SQS)."""
+        outcome = self.run([("message", message, receive_count)])["message"]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    # ------------------------------------------------------------ 1. prepare
+    def _prepare(self, key: str, message: DeliveryMessage, receive_count: int) -> Job | Result:
+        if isinstance(message, SubscriptionMessage):
+            return self._subscription(key, message, receive_count)
+        if isinstance(message, TriggerMessage):
+            return self._trigger(key, message, receive_count)
+        if isinstance(message, RecoverMessage):
+            return self.recover(message)
+        return self._retry(key, message)
+
+    def _subscription(self, key: str, message: SubscriptionMessage, receive_count: int) -> Job | Result:
         webhook = self._active_webhook(message.account_id, message.webhook_id)
         if webhook is None:
             return Result(None)
@@ -180,9 +283,10 @@ class Delivery:
             event_id=str(body["id"]),
             event_type=str(body["type"]),
         )
-        return self._first_attempt(message.account_id, webhook, invocation_id(request.event_id, webhook.id), request)
+        return self._first(key, message.account_id, webhook, invocation_id(request.event_id, webhook.id), request,
+                           receive_count)  # fmt: skip
 
-    def trigger(self, message: TriggerMessage) -> Result:
+    def _trigger(self, key: str, message: TriggerMessage, receive_count: int) -> Job | Result:
         trigger = self._active_trigger(message.account_id, message.trigger_id)
         actions = trigger.webhook_actions() if trigger else []
         if (
@@ -204,7 +308,7 @@ class Delivery:
         except triggers.RenderError as exc:
             # This event cannot fill the template: the invocation fails, visibly.
             record = new_invocation(webhook.id, invocation, event_id, event_type)
-            if self.invocations.create_invocation(message.account_id, record):
+            if self.invocations.create_invocation(message.account_id, record) is not None:
                 return Result(None)  # recorded before
             failure = AttemptRecord(
                 number=1, status=InvocationStatus.FAILED, completed_at=clock.now(), duration_ms=0, error=exc.detail
@@ -221,18 +325,29 @@ class Delivery:
             event_id=event_id,
             event_type=event_type,
         )
-        return self._first_attempt(message.account_id, webhook, invocation, request)
+        return self._first(key, message.account_id, webhook, invocation, request, receive_count)
 
-    def _first_attempt(
-        self, account_id: int, webhook: WebhookRecord, invocation: str, request: OutboundRequest
-    ) -> Result:
+    def _first(
+        self,
+        key: str,
+        account_id: int,
+        webhook: WebhookRecord,
+        invocation: str,
+        request: OutboundRequest,
+        receive_count: int,
+    ) -> Job | Result:
+        if receive_count > 1:
+            # Handed over again: it may have been sent (and recorded) before.
+            try:
+                existing: InvocationRecord | None = self.invocations.get_invocation(account_id, webhook.id, invocation)
+            except NotFound:
+                existing = None
+            if existing is not None and not _unattempted(existing):
+                return Result(None)
         record = new_invocation(webhook.id, invocation, request.event_id, request.event_type)
-        if not _is_new(self.invocations.create_invocation(account_id, record, request)):
-            return Result(None)  # a redelivered message: the invocation is under way (or done) already
-        return self._attempt(first_attempt(account_id, webhook.id, invocation, request), webhook)
+        return Job(key, first_attempt(account_id, webhook.id, invocation, request), webhook, new=record)
 
-    # ------------------------------------------------------------ attempts
-    def attempt(self, message: AttemptMessage) -> Result:
+    def _retry(self, key: str, message: AttemptMessage) -> Job | Result:
         """A scheduled attempt (a retry, or one held back by the throttle or the breaker)."""
         if (wait := queues.due_in(message.model_dump())) > 0:
             self.queue.send_later(message.model_dump(), wait)  # a wait longer than SQS's 15 min hops
@@ -253,26 +368,43 @@ class Delivery:
                 completed_at=clock.now(),
             )
             return Result(InvocationStatus.TERMINATED)
-        return self._attempt(message, webhook)
+        return Job(key, message, webhook)
 
-    def _attempt(self, message: AttemptMessage, webhook: WebhookRecord) -> Result:
-        if message.attempt == 1:
-            wait = self.throttle.admit(message.account_id)
-            if wait:
-                return self._hold(message, InvocationStatus.THROTTLED, wait)
-        permit = self.breakers.acquire(message.account_id, webhook.id)
-        if not permit.allowed:
-            return self._hold(message, InvocationStatus.CIRCUIT_BROKEN, max(1.0, permit.retry_in))
-        return self._send(message, webhook, probe=permit.probe)
+    # ------------------------------------------------------------ 2. admit
+    def _admit(self, jobs: list[Job]) -> None:
+        firsts: dict[int, list[Job]] = defaultdict(list)
+        for job in jobs:
+            if job.message.attempt == 1:
+                firsts[job.message.account_id].append(job)
+        for account_id, waiting in firsts.items():
+            try:
+                admitted, wait = self.throttle.admit_many(account_id, len(waiting))
+            except Exception as exc:  # the throttle could not count: leave these to SQS
+                for job in waiting:
+                    job.error = exc
+                continue
+            for job in waiting[admitted:]:
+                job.hold = (InvocationStatus.THROTTLED, wait)
+        by_webhook: dict[tuple[int, str], list[Job]] = defaultdict(list)
+        for job in jobs:
+            if job.hold is None and job.error is None:
+                by_webhook[(job.message.account_id, job.webhook.id)].append(job)
+        for (account_id, webhook_id), going in by_webhook.items():
+            try:
+                permit = self.breakers.acquire(account_id, webhook_id)
+            except Exception as exc:
+                for job in going:
+                    job.error = exc
+                continue
+            held = going if not permit.allowed else going[1:] if permit.probe else []
+            for job in held:
+                job.hold = (InvocationStatus.CIRCUIT_BROKEN, max(1.0, permit.retry_in))
+            if permit.allowed and permit.probe:
+                going[0].probe = True
 
-    def _hold(self, message: AttemptMessage, status: InvocationStatus, wait: float) -> Result:
-        """Hold the attempt back for `wait` seconds, with `status` shown meanwhile."""
-        self.invocations.set_status(message.account_id, message.webhook_id, message.invocation_id, status)
-        self.queue.send_later(message.model_dump(exclude={"not_before"}), wait)
-        return Result(status)
-
-    def _send(self, message: AttemptMessage, webhook: WebhookRecord, probe: bool) -> Result:
-        request = message.request
+    # ------------------------------------------------------------ 3. send
+    def _send(self, job: Job) -> None:
+        message, webhook, request = job.message, job.webhook, job.message.request
         body = request.body.encode()
         now = datetime.now(UTC)
         headers = {
@@ -290,84 +422,150 @@ class Delivery:
             headers["Content-Type"] = request.content_type
         url = triggers.url_with_query(webhook.endpoint, request.query) if request.query else webhook.endpoint
         started = time.monotonic()
-        status_code: int | None = None
+        response: OutboundResponse | None = None
         error: str | None = None
-        response_body: str | None = None
-        retry_after: str | None = None
         timed_out = connection_failed = False
         try:
             response = self.client.request(
                 request.method, url, headers=headers, body=body or None, timeout=REQUEST_TIMEOUT_SECONDS
             )
-            status_code = response.status
-            response_body = response.text()
-            retry_after = response.headers.get("retry-after")
         except OutboundTimeout as exc:
             timed_out, error = True, str(exc)
         except OutboundError as exc:
             connection_failed, error = True, str(exc)
         duration_ms = int((time.monotonic() - started) * 1000)
-
         outcome = retry.Outcome(
-            status=status_code, timeout=timed_out, connection_error=connection_failed, retry_after=retry_after
+            status=response.status if response else None,
+            timeout=timed_out,
+            connection_error=connection_failed,
+            retry_after=response.headers.get("retry-after") if response else None,
         )
         decision = retry.decide(webhook.retry_policy, message.attempt, outcome, now=datetime.now(UTC))
-        succeeded = isinstance(decision, retry.Success)
-        opened = self.breakers.record(message.account_id, webhook.id, success=succeeded, probe=probe)
+        job.sent = Sent(
+            headers=_redacted(headers, webhook, self.secrets),
+            status_code=response.status if response else None,
+            response=response,
+            error=error,
+            duration_ms=duration_ms,
+            decision=decision,
+            outcome=outcome,
+        )
+
+    # ------------------------------------------------------------ 4. the breakers
+    def _feed_breakers(self, jobs: list[Job]) -> None:
+        counts: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+        for job in jobs:
+            if job.sent is None:
+                continue
+            succeeded = isinstance(job.sent.decision, retry.Success)
+            key = (job.message.account_id, job.webhook.id)
+            try:
+                if job.probe:
+                    job.breaker_opened = self.breakers.record(*key, succeeded, probe=True)
+                    if succeeded:
+                        self._announce(key[0], bus.CIRCUIT_CLOSED, key[1], {})
+                else:
+                    counts[key][0 if succeeded else 1] += 1
+            except Exception:  # a breaker is statistical: one lost count changes nothing that matters
+                logger.exception("breaker not fed", webhook_id=key[1])
+        for key, (successes, failures) in counts.items():
+            try:
+                opened = self.breakers.record_many(*key, successes=successes, failures=failures)
+            except Exception:
+                logger.exception("breaker not fed", webhook_id=key[1])
+                continue
+            if opened:
+                for job in jobs:
+                    if job.sent and not job.probe and (job.message.account_id, job.webhook.id) == key:
+                        job.breaker_opened = True
+                        break
+        for job in jobs:
+            if job.breaker_opened:
+                self._announce(job.message.account_id, bus.CIRCUIT_OPENED, job.webhook.id, {})
+
+    # ------------------------------------------------------------ 5. schedule
+    def _schedule(self, jobs: list[Job]) -> None:
+        later: list[tuple[Job, dict[str, Any], float]] = []
+        for job in jobs:
+            if job.error is not None:
+                continue
+            if job.hold is not None:
+                later.append((job, job.message.model_dump(exclude={"not_before"}), job.hold[1]))
+            elif job.sent is not None and isinstance(job.sent.decision, retry.Retry):
+                following = job.message.model_copy(update={"attempt": job.message.attempt + 1})
+                later.append((job, following.model_dump(exclude={"not_before"}), job.sent.decision.delay_seconds))
+        if not later:
+            return
+        try:
+            self.queue.send_batch_later([(body, delay) for _, body, delay in later])
+        except queues.QueueError as exc:
+            for job, _, _ in later:
+                job.error = exc  # not recorded, so SQS hands the message over again
+
+    # ------------------------------------------------------------ 6. record
+    def _record(self, job: Job) -> Result:
+        message = job.message
+        if job.hold is not None:
+            status = job.hold[0]
+            if job.new is not None:
+                held = job.new.model_copy(update={"status": status})
+                self.invocations.create_invocation(message.account_id, held, message.request)
+            else:
+                self.invocations.set_status(message.account_id, job.webhook.id, message.invocation_id, status)
+            return Result(status)
+        sent = job.sent
+        assert sent is not None
+        decision = sent.decision
+        response = sent.response
         recorded_response = None
-        if status_code is not None:
+        if response is not None:
+            text = response.text()
             recorded_response = RecordedResponse(
                 headers=response.headers,
-                payload=_first_bytes(response_body or "", RESPONSE_PAYLOAD_BYTES) or None,
-                truncated=response.truncated or len((response_body or "").encode()) > RESPONSE_PAYLOAD_BYTES,
+                payload=_first_bytes(text, RESPONSE_PAYLOAD_BYTES) or None,
+                truncated=response.truncated or len(response.body) > RESPONSE_PAYLOAD_BYTES,
             )
-        if isinstance(decision, retry.Retry):
-            # Scheduled before the attempt is recorded: a crash in between repeats this
-            # attempt (at least once) rather than losing the next one.
-            self.queue.send_later(
-                message.model_copy(update={"attempt": message.attempt + 1}).model_dump(exclude={"not_before"}),
-                decision.delay_seconds,
-            )
+        attempt = AttemptRecord(
+            number=message.attempt,
+            status=decision.status,
+            status_code=sent.status_code,
+            completed_at=clock.now(),
+            duration_ms=sent.duration_ms,
+            error=sent.error,
+            request=RecordedRequest(headers=sent.headers, payload=None),
+            response=recorded_response,
+        )
         self.invocations.record_attempt(
             message.account_id,
-            webhook.id,
+            job.webhook.id,
             message.invocation_id,
-            AttemptRecord(
-                number=message.attempt,
-                status=decision.status,
-                status_code=status_code,
-                completed_at=clock.now(),
-                duration_ms=duration_ms,
-                error=error,
-                request=RecordedRequest(headers=_redacted(headers, webhook, self.secrets), payload=None),
-                response=recorded_response,
-            ),
+            attempt,
             status=decision.invocation_status,
+            new=(job.new, message.request) if job.new is not None else None,
         )
         if isinstance(decision, retry.Final):
-            self._announce_failure(message, decision, status_code, error)
-        if isinstance(decision, retry.Final) and decision.deactivate:
-            reason = "the endpoint answered 410 Gone"
-            self.webhooks.deactivate(message.account_id, webhook.id, reason)
-            self._webhooks[(message.account_id, webhook.id)] = None
-            logger.warning("webhook deactivated: 410 Gone", webhook_id=webhook.id)
-            self._announce(message.account_id, bus.DEACTIVATED, webhook.id, {"reason": reason})
-        if opened:
-            self._announce(message.account_id, bus.CIRCUIT_OPENED, webhook.id, {})
-        elif probe and succeeded:
-            self._announce(message.account_id, bus.CIRCUIT_CLOSED, webhook.id, {})
+            self._announce_failure(message, decision, sent.status_code, sent.error)
+            if decision.deactivate:
+                reason = "the endpoint answered 410 Gone"
+                self.webhooks.deactivate(message.account_id, job.webhook.id, reason)
+                self._webhooks[(message.account_id, job.webhook.id)] = None
+                logger.warning("webhook deactivated: 410 Gone", webhook_id=job.webhook.id)
+                self._announce(message.account_id, bus.DEACTIVATED, job.webhook.id, {"reason": reason})
+        succeeded = isinstance(decision, retry.Success)
         logger.info(
             "delivery attempt",
             account_id=message.account_id,
-            webhook_id=webhook.id,
+            webhook_id=job.webhook.id,
             invocation_id=message.invocation_id,
             attempt=message.attempt,
             status=decision.status.value,
             invocation_status=decision.invocation_status.value,
-            status_code=status_code,
-            duration_ms=duration_ms,
+            status_code=sent.status_code,
+            duration_ms=sent.duration_ms,
         )
-        return Result(decision.invocation_status, attempted=True, failed=not succeeded, breaker_opened=opened)
+        return Result(
+            decision.invocation_status, attempted=True, failed=not succeeded, breaker_opened=job.breaker_opened
+        )
 
     # ------------------------------------------------------------ recovery
     def recover(self, message: RecoverMessage) -> Result:
@@ -412,8 +610,9 @@ class Delivery:
         request = self.invocations.stored_request(recovery.account_id, recovery.webhook_id, original.id)
         if request is None:
             return None
-        # One per event per recovery: an event whose redelivery failed too is sent once.
-        invocation = invocation_id(original.event_id, recovery.webhook_id, "recovery", recovery.id)
+        # One per event per recovery: an event whose redelivery failed too is sent once. The
+        # id begins with the recovery's (a ULID): recovered invocations list as made now.
+        invocation = invocation_id(recovery.id, original.event_id, recovery.webhook_id)
         record = new_invocation(
             recovery.webhook_id,
             invocation,
@@ -427,7 +626,7 @@ class Delivery:
         existing = self.invocations.create_invocation(recovery.account_id, record, request)
         # Made before from another invocation of the event (its redelivery, say): sent once.
         # Made before from this one: this page is handled again; send if never attempted.
-        if existing is not None and (existing.redelivery_of != original.id or not _is_new(existing)):
+        if existing is not None and (existing.redelivery_of != original.id or not _unattempted(existing)):
             return None
         return first_attempt(recovery.account_id, recovery.webhook_id, invocation, request)
 
@@ -458,41 +657,61 @@ class Delivery:
             logger.exception("hookyard event not published", event_type=detail_type, webhook_id=webhook_id)
 
     # ------------------------------------------------------------ helpers
-    def _active_webhook(self, account_id: int, webhook_id: str) -> WebhookRecord | None:
-        """The webhook if it is active (read once per batch), else None."""
-        cache_key = (account_id, webhook_id)
-        if cache_key not in self._webhooks:
-            self._webhooks[cache_key] = self._read_webhook(account_id, webhook_id)
-        return self._webhooks[cache_key]
+    def _prefetch(self, items: Sequence[Item]) -> None:
+        """Read every webhook the batch names, in one request (strongly consistent)."""
+        wanted = {
+            (m.account_id, m.webhook_id) for _, m, _ in items if (m.account_id, m.webhook_id) not in self._webhooks
+        }
+        if not wanted:
+            return
+        found = self.webhooks.get_many(wanted)
+        for key in wanted:
+            webhook = found.get(key)
+            if webhook is None:
+                logger.info("webhook gone; delivery dropped", webhook_id=key[1])
+            elif not webhook.active:
+                logger.info("webhook inactive; delivery dropped", webhook_id=key[1])
+            self._webhooks[key] = webhook if webhook is not None and webhook.active else None
 
-    def _read_webhook(self, account_id: int, webhook_id: str) -> WebhookRecord | None:
-        try:
-            webhook = self.webhooks.get(account_id, webhook_id)
-        except NotFound:
-            logger.info("webhook gone; delivery dropped", webhook_id=webhook_id)
-            return None
-        if not webhook.active:
-            logger.info("webhook inactive; delivery dropped", webhook_id=webhook_id)
-            return None
-        return webhook
+    def _active_webhook(self, account_id: int, webhook_id: str) -> WebhookRecord | None:
+        """The webhook if it is active (read for the batch), else None."""
+        key = (account_id, webhook_id)
+        if key not in self._webhooks:
+            found = self.webhooks.get_many([key]).get(key)
+            self._webhooks[key] = found if found is not None and found.active else None
+        return self._webhooks[key]
 
     def _active_trigger(self, account_id: int, trigger_id: str) -> TriggerRecord | None:
-        cache_key = (account_id, trigger_id)
-        if cache_key not in self._triggers:
+        key = (account_id, trigger_id)
+        if key not in self._triggers:
             try:
                 found: TriggerRecord | None = self.triggers.get(account_id, trigger_id)
             except NotFound:
                 found = None
-            self._triggers[cache_key] = found if found is not None and found.active else None
-        return self._triggers[cache_key]
+            self._triggers[key] = found if found is not None and found.active else None
+        return self._triggers[key]
 
 
-def _is_new(existing: InvocationRecord | None) -> bool:
-    """Whether an invocation that create_invocation found (None: it made it) still needs
-    its first attempt: yes if it was made but never attempted (a crash in between)."""
-    return existing is None or (
-        not existing.final and not existing.attempts and existing.status == InvocationStatus.ACCEPTED
-    )
+def _each[T](items: Sequence[T], work: Callable[[T], Any]) -> list[Any]:
+    """`work` on every item concurrently; each answer, or the exception it raised."""
+
+    def guarded(item: T) -> Any:
+        try:
+            return work(item)
+        except Exception as exc:
+            if isinstance(item, Job):
+                item.error = exc
+            logger.exception("delivery record failed")
+            return exc
+
+    if len(items) <= 1:
+        return [guarded(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(items))) as pool:
+        return list(pool.map(guarded, items))
+
+
+def _unattempted(existing: InvocationRecord) -> bool:
+    return not existing.final and not existing.attempts and existing.status == InvocationStatus.ACCEPTED
 
 
 def _redacted(headers: Mapping[str, str], webhook: WebhookRecord, secrets: WebhookSecrets) -> dict[str, str]:

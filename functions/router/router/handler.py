@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hookyard.config import RouterSettings, get_settings
 from hookyard.dal.routes import RouteIndex
+from hookyard.observability import emit_counts
 from hookyard.queues import SqsQueue
 from router.log import logger
 from router.logic import Router
@@ -40,8 +40,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             logger.warning("routing message is not JSON; dropped", message_id=record.get("messageId"))
     routed = _router().route(records)
     failures = [{"itemIdentifier": record_id} for record_id in routed.failed]
-    with single_metric(
-        name="RoutedEvents", unit=MetricUnit.Count, value=routed.events, default_dimensions={"service": "router"}
-    ) as metric:
-        metric.add_metric(name="RoutedDestinations", unit=MetricUnit.Count, value=routed.destinations)
+    emit_counts("router", {"RoutedEvents": routed.events, "RoutedDestinations": routed.destinations})
     return {"batchItemFailures": failures}

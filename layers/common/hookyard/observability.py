@@ -11,8 +11,11 @@ a child Logger made without the function's service name attaches to
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 API_CORRELATION_PATH = correlation_paths.API_GATEWAY_REST
 
@@ -20,3 +23,18 @@ API_CORRELATION_PATH = correlation_paths.API_GATEWAY_REST
 def function_logger(service: str) -> Logger:
     """The one Logger of the function whose POWERTOOLS_SERVICE_NAME is `service`."""
     return Logger(service=service)
+
+
+def emit_counts(service: str, counts: Mapping[str, int], dimensions: Mapping[str, str] | None = None) -> None:
+    """One EMF line (namespace POWERTOOLS_METRICS_NAMESPACE) with every count that is not
+    zero, dimensioned by `service` and `dimensions`: a batch's figures cost one log line,
+    not one per message and figure. (Powertools' single_metric keeps only one metric.)"""
+    wanted = {name: value for name, value in counts.items() if value}
+    if not wanted:
+        return
+    metrics = EphemeralMetrics(service=service)
+    for dimension, label in (dimensions or {}).items():
+        metrics.add_dimension(name=dimension, value=label)
+    for name, count in wanted.items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=count)
+    metrics.flush_metrics()

@@ -50,6 +50,10 @@ class Queue(Protocol):
         QueueError if some could not be sent."""
         ...
 
+    def send_batch_later(self, items: Sequence[tuple[Body, float]]) -> None:
+        """`send_later` for many (body, delay) pairs, batched as `send_batch`."""
+        ...
+
 
 def encode(body: Body) -> str:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
@@ -86,14 +90,19 @@ class SqsQueue:
         self.send(later(body, delay), delay)
 
     def send_batch(self, bodies: Sequence[Body]) -> None:
-        for chunk in _chunks([encode(b) for b in bodies]):
+        for chunk in _chunks([(encode(b), 0) for b in bodies]):
             self._send_chunk(chunk)
 
-    def _send_chunk(self, texts: list[str]) -> None:
-        pending = {str(i): text for i, text in enumerate(texts)}
+    def send_batch_later(self, items: Sequence[tuple[Body, float]]) -> None:
+        for chunk in _chunks([(encode(later(body, delay)), sqs_delay(delay)) for body, delay in items]):
+            self._send_chunk(chunk)
+
+    def _send_chunk(self, entries: list[tuple[str, int]]) -> None:
+        pending = {str(i): entry for i, entry in enumerate(entries)}
         for _ in range(BATCH_TRIES):
             out = aws.sqs().send_message_batch(
-                QueueUrl=self.url, Entries=[{"Id": i, "MessageBody": t} for i, t in pending.items()]
+                QueueUrl=self.url,
+                Entries=[{"Id": i, "MessageBody": t, "DelaySeconds": d} for i, (t, d) in pending.items()],
             )
             failed = out.get("Failed") or []
             if not failed:
@@ -105,17 +114,17 @@ class SqsQueue:
         raise QueueError(f"SQS did not take {len(pending)} message(s) after {BATCH_TRIES} tries")
 
 
-def _chunks(texts: list[str]) -> list[list[str]]:
+def _chunks(entries: list[tuple[str, int]]) -> list[list[tuple[str, int]]]:
     """Groups of at most MAX_BATCH_ENTRIES messages and MAX_BATCH_BYTES bytes."""
-    chunks: list[list[str]] = []
-    current: list[str] = []
+    chunks: list[list[tuple[str, int]]] = []
+    current: list[tuple[str, int]] = []
     size = 0
-    for text in texts:
+    for text, delay in entries:
         length = len(text.encode())
         if current and (len(current) == MAX_BATCH_ENTRIES or size + length > MAX_BATCH_BYTES):
             chunks.append(current)
             current, size = [], 0
-        current.append(text)
+        current.append((text, delay))
         size += length
     if current:
         chunks.append(current)

@@ -1,55 +1,48 @@
-"""Webhook invocations and their attempts in the activity table; every item expires by TTL.
+"""Webhook invocations in the activity table: one item per invocation, which expires by TTL.
 
-Written by the delivery function, read by the webhooks API.
+Written by the delivery function (and, for redeliveries and recoveries, the webhooks API),
+read by the webhooks API.
 
-Items (PK=INV#<account>#<webhook id>):
-  SK=I#<invocation id>                  the invocation (source of truth, optimistic `version`)
-  SK=T#<time>#<invocation id>           a copy for listing: <time> is latest_completed_at, or
-                                        created_at until an attempt completes. Sorting and
-                                        filtering by time are key ranges on this item; it
-                                        moves (delete + put, in one transaction with the
-                                        invocation) when latest_completed_at changes
-  SK=A#<invocation id>#<attempt:03d>    one attempt (idempotent by number: first write wins): its
-                                        request headers (secrets redacted), the response's
-                                        headers and payload (zlib, at most 16 KB of it)
-  SK=R#<invocation id>                  the request the invocation sends (method, query,
-                                        content type, payload zlib-compressed): written once
-                                        with the invocation, shown with every attempt, and
-                                        what a redelivery or a recovery sends again
+Item: PK=INV#<account>#<webhook id>  SK=I#<invocation id>
+  the invocation's summary as plain attributes (status, status_code, attempts, times, ...,
+  and `version` for optimistic writes), and in `x` (zlib-compressed JSON) what is shown
+  but never queried: the request it sends (method, query, content type, payload) and every
+  attempt (its status, times, error, the request headers as sent with secrets redacted, the
+  response's headers and first 16 KB).
+
+Why one item: a delivery that succeeds at once costs one write, made after the attempt
+with its outcome (no "accepted" record first, no attempt item, no time index; see
+`record_attempt`); a retried delivery costs one more write per attempt. An invocation that
+has to wait first (throttled, circuit broken) or is made by the API (redeliver, recovery)
+is written when it is made.
+
+Order: invocation ids begin with a ULID (the event's, or the recovery's, or a new one for
+a redelivery), so the sort key orders invocations by when they came to be, and a time
+window is a key range. (Zendesk orders by latest_completed_at; keeping a time index in step
+with that would cost two more writes per attempt: see README, "Invocation storage".)
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
+from ulid import ULID
 
 from hookyard import aws, clock
-from hookyard.dynamo import (
-    decode_cursor,
-    encode_cursor,
-    from_item,
-    key,
-    mapped_errors,
-    pack,
-    query_all,
-    to_item,
-    unpack,
-)
+from hookyard.dynamo import decode_cursor, encode_cursor, from_item, key, mapped_errors, pack, to_item, unpack
 from hookyard.errors import BadRequest, Conflict, NotFound
 from hookyard.messages import OutboundRequest
-from hookyard.models.webhooks import (
-    AttemptRecord,
-    InvocationRecord,
-    InvocationStatus,
-    RecordedRequest,
-    RecordedResponse,
-)
+from hookyard.models.webhooks import AttemptRecord, InvocationRecord, InvocationStatus
 
 RESPONSE_BODY_BYTES = 1024  # the attempt's legacy `response_body`
-_INVOCATION_FIELDS = tuple(InvocationRecord.model_fields)
+# DynamoDB refuses items over 400 KB: past this, the oldest attempts' response payloads go.
+ITEM_BUDGET_BYTES = 350 * 1024
+_SUMMARY_FIELDS = tuple(InvocationRecord.model_fields)
 _UPDATE_TRIES = 5
 
 
@@ -57,20 +50,8 @@ def invocations_pk(account_id: int, webhook_id: str) -> str:
     return f"INV#{account_id}#{webhook_id}"
 
 
-def _invocation_sk(invocation_id: str) -> str:
+def _sk(invocation_id: str) -> str:
     return f"I#{invocation_id}"
-
-
-def _index_sk(record: InvocationRecord) -> str:
-    return f"T#{clock.iso(record.latest_completed_at or record.created_at)}#{record.id}"
-
-
-def _attempt_sk(invocation_id: str, number: int) -> str:
-    return f"A#{invocation_id}#{number:03d}"
-
-
-def _request_sk(invocation_id: str) -> str:
-    return f"R#{invocation_id}"
 
 
 def attempt_id(invocation_id: str, number: int) -> str:
@@ -88,57 +69,41 @@ def truncate_body(text: str | None, limit: int = RESPONSE_BODY_BYTES) -> str | N
     return raw[:limit].decode("utf-8", errors="ignore")
 
 
+def time_prefix(moment: datetime) -> str:
+    """The first ten characters of a ULID made at `moment` (its time part)."""
+    return str(ULID.from_datetime(moment.astimezone(UTC)))[:10]
+
+
+@dataclass
+class _Stored:
+    """An invocation as read or about to be written."""
+
+    record: InvocationRecord
+    request: OutboundRequest | None
+    attempts: list[AttemptRecord]
+    version: int
+    expires: int
+
+
 class InvocationsRepository:
     def __init__(self, table: str, retention_days: int = 7) -> None:
         self.table = table
         self.retention = timedelta(days=retention_days)
-        # Invocations this instance just created, as written: the attempt that follows
-        # updates them without reading them back first (its write is conditioned on
-        # the version all the same, so a stale copy only costs a read and a retry).
-        self._created: dict[tuple[str, str], tuple[InvocationRecord, int, int]] = {}
 
     def _expires(self, moment: datetime | None = None) -> int:
         return int(((moment or clock.now()) + self.retention).timestamp())
 
-    # ------------------------------------------------------------ writes (delivery)
+    # ------------------------------------------------------------ writes
     def create_invocation(
         self, account_id: int, record: InvocationRecord, request: OutboundRequest | None = None
     ) -> InvocationRecord | None:
-        """Record a new invocation (and the request it sends, if given). Returns None if
-        this call created it, or the invocation recorded before under the same id (a
-        redelivered message): nothing is overwritten."""
-        pk = invocations_pk(account_id, record.webhook_id)
-        expires = self._expires(record.created_at)
-        writes: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": self._item(pk, record, expires, version=1),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            },
-            {"Put": {"TableName": self.table, "Item": self._index_item(pk, record, expires)}},
-        ]
-        if request is not None:
-            writes.append({"Put": {"TableName": self.table, "Item": _request_item(pk, record.id, request, expires)}})
-        try:
-            aws.dynamodb().transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
-        except ClientError as exc:
-            if _cancelled_by_condition(exc):
-                return self.get_invocation(account_id, record.webhook_id, record.id)
-            with mapped_errors():
-                raise
-        self._created[(pk, record.id)] = (record, 1, expires)
-        return None
-
-    def stored_request(self, account_id: int, webhook_id: str, invocation_id: str) -> OutboundRequest | None:
-        """The request the invocation sends (None for one recorded before requests were kept)."""
-        out = aws.dynamodb().get_item(
-            TableName=self.table,
-            Key=key(invocations_pk(account_id, webhook_id), _request_sk(invocation_id)),
-            ConsistentRead=True,
-        )
-        return _request(from_item(out["Item"])) if "Item" in out else None
+        """Record a new invocation not attempted yet (and the request it sends). Returns
+        None if this call created it, or the invocation recorded before under the same id
+        (a redelivered message): nothing is overwritten."""
+        stored = _Stored(record, request, [], 1, self._expires(record.created_at))
+        if self._put_new(account_id, stored):
+            return None
+        return self.get_invocation(account_id, record.webhook_id, record.id)
 
     def record_attempt(
         self,
@@ -147,44 +112,21 @@ class InvocationsRepository:
         invocation_id: str,
         attempt: AttemptRecord,
         status: InvocationStatus | None = None,
+        *,
+        new: tuple[InvocationRecord, OutboundRequest] | None = None,
     ) -> bool:
-        """Record an attempt and move the invocation's `attempts`, `latest_completed_at` and
-        `status_code` forward (and set its `status`, if given), in one transaction.
-        Idempotent by attempt number: a second record of the same number keeps the first
-        (returns False) but still repairs the invocation's summary."""
-        item = {
-            "PK": invocations_pk(account_id, webhook_id),
-            "SK": _attempt_sk(invocation_id, attempt.number),
-            "invocation_id": invocation_id,
-            "number": attempt.number,
-            "status": attempt.status.value,
-            "status_code": attempt.status_code,
-            "completed_at": clock.iso(attempt.completed_at),
-            "duration_ms": attempt.duration_ms,
-            "error": attempt.error,
-            "expires_at": self._expires(),
-        }
-        if attempt.request is not None:
-            item["request_headers"] = attempt.request.headers
-        if attempt.response is not None:
-            item["response_headers"] = attempt.response.headers
-            item["response_truncated"] = attempt.response.truncated
-            if attempt.response.payload:
-                item["response_payload"] = pack(attempt.response.payload)
-        put = {
-            "Put": {"TableName": self.table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
-        }
-        _, created = self._update(
-            account_id,
-            webhook_id,
-            invocation_id,
-            status=status,
-            attempts=attempt.number,
-            status_code=attempt.status_code,
-            completed_at=attempt.completed_at,
-            with_write=put,
-        )
-        return created
+        """Record an attempt, moving the invocation's attempts, latest_completed_at and
+        status_code forward (and its status, if given). With `new` (a first attempt of an
+        invocation not recorded yet) it is one conditional put of the whole invocation;
+        otherwise, or if it was recorded meanwhile, a read and a write conditioned on the
+        version. Idempotent by attempt number: a second record of the same number keeps the
+        first (returns False) but still sets the status."""
+        if new is not None:
+            record, request = new
+            first = _Stored(record, request, [], 1, self._expires(record.created_at))
+            if self._put_new(account_id, _with_attempt(first, attempt, status)):
+                return True
+        return self._update(account_id, webhook_id, invocation_id, attempt=attempt, status=status)
 
     def set_status(
         self,
@@ -194,9 +136,24 @@ class InvocationsRepository:
         status: InvocationStatus,
         completed_at: datetime | None = None,
     ) -> InvocationRecord:
-        """Set the invocation's status (and move latest_completed_at forward to
-        `completed_at`, if later). Returns the invocation as stored."""
-        return self._update(account_id, webhook_id, invocation_id, status=status, completed_at=completed_at)[0]
+        """Set the invocation's status (a final status never changes), and move
+        latest_completed_at forward to `completed_at` if later. Returns it as stored."""
+        self._update(account_id, webhook_id, invocation_id, status=status, completed_at=completed_at)
+        return self.get_invocation(account_id, webhook_id, invocation_id)
+
+    def _put_new(self, account_id: int, stored: _Stored) -> bool:
+        try:
+            aws.dynamodb().put_item(
+                TableName=self.table,
+                Item=self._item(account_id, stored),
+                ConditionExpression="attribute_not_exists(PK)",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            with mapped_errors():
+                raise
+        return True
 
     def _update(
         self,
@@ -204,66 +161,53 @@ class InvocationsRepository:
         webhook_id: str,
         invocation_id: str,
         *,
+        attempt: AttemptRecord | None = None,
         status: InvocationStatus | None = None,
         completed_at: datetime | None = None,
-        attempts: int | None = None,
-        status_code: int | None = None,
-        with_write: dict[str, Any] | None = None,
-    ) -> tuple[InvocationRecord, bool]:
-        """Apply the changes to the invocation (read, then a transaction conditioned on
-        its version; again on a lost race). A final status never changes. `with_write`,
-        a conditional Put of another item, goes in the same transaction; if its condition
-        fails it is dropped. Returns the invocation as stored and whether `with_write`
-        was written."""
-        pk = invocations_pk(account_id, webhook_id)
-        known = self._created.pop((pk, invocation_id), None)
+    ) -> bool:
         for _ in range(_UPDATE_TRIES):
-            current, version, expires = known or self._read(pk, invocation_id)
-            known = None
-            changes: dict[str, Any] = {}
-            if status is not None and status != current.status and not current.final:
-                changes["status"] = status
+            current = self._read(account_id, webhook_id, invocation_id)
+            added = attempt is not None and all(a.number != attempt.number for a in current.attempts)
+            updated = _with_attempt(current, attempt, status) if added and attempt else _with_status(current, status)
             if completed_at is not None and (
-                current.latest_completed_at is None or completed_at > current.latest_completed_at
+                updated.record.latest_completed_at is None or completed_at > updated.record.latest_completed_at
             ):
-                changes["latest_completed_at"] = completed_at
-            if attempts is not None and attempts > current.attempts:
-                changes["attempts"] = attempts
-                changes["status_code"] = status_code
-            writes: list[dict[str, Any]] = [with_write] if with_write else []
-            updated = current.model_copy(update=changes)
-            if changes:
-                writes.append(
-                    {
-                        "Put": {
-                            "TableName": self.table,
-                            "Item": self._item(pk, updated, expires, version=version + 1),
-                            "ConditionExpression": "#v = :v",
-                            "ExpressionAttributeNames": {"#v": "version"},
-                            "ExpressionAttributeValues": {":v": {"N": str(version)}},
-                        }
-                    }
-                )
-                if _index_sk(updated) != _index_sk(current):
-                    writes.append({"Delete": {"TableName": self.table, "Key": key(pk, _index_sk(current))}})
-                writes.append({"Put": {"TableName": self.table, "Item": self._index_item(pk, updated, expires)}})
-            if not writes:
-                return current, False
+                updated.record = updated.record.model_copy(update={"latest_completed_at": completed_at})
+            if updated.record == current.record and not added:
+                return False
             try:
-                aws.dynamodb().transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+                aws.dynamodb().put_item(
+                    TableName=self.table,
+                    Item=self._item(account_id, updated),
+                    ConditionExpression="#v = :v",
+                    ExpressionAttributeNames={"#v": "version"},
+                    ExpressionAttributeValues={":v": {"N": str(current.version)}},
+                )
             except ClientError as exc:
-                if not _cancelled_by_condition(exc):
-                    with mapped_errors():
-                        raise
-                if with_write and _failed_condition(exc, 0):
-                    with_write = None  # already written before (a redelivered attempt): keep the first
-                continue  # and if the invocation changed meanwhile: read again and re-apply
-            return updated, with_write is not None
+                if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                    continue  # changed meanwhile: read again and re-apply
+                with mapped_errors():
+                    raise
+            return added
         raise Conflict("invocation is being updated concurrently, retry")
 
-    # ------------------------------------------------------------ reads (API)
+    # ------------------------------------------------------------ reads
     def get_invocation(self, account_id: int, webhook_id: str, invocation_id: str) -> InvocationRecord:
-        return self._read(invocations_pk(account_id, webhook_id), invocation_id)[0]
+        return self._read(account_id, webhook_id, invocation_id).record
+
+    def stored_request(self, account_id: int, webhook_id: str, invocation_id: str) -> OutboundRequest | None:
+        """The request the invocation sends (None if it kept none)."""
+        return self._read(account_id, webhook_id, invocation_id).request
+
+    def list_attempts(self, account_id: int, webhook_id: str, invocation_id: str) -> list[AttemptRecord]:
+        """The invocation's attempts, first first, each with the request as sent (its
+        payload is the invocation's) and the response; NotFound if it is unknown."""
+        stored = self._read(account_id, webhook_id, invocation_id)
+        payload = stored.request.body if stored.request is not None and stored.request.body else None
+        return [
+            a.model_copy(update={"request": a.request.model_copy(update={"payload": payload})}) if a.request else a
+            for a in stored.attempts
+        ]
 
     def list_invocations(
         self,
@@ -278,9 +222,8 @@ class InvocationsRepository:
         until: datetime | None = None,
         status: InvocationStatus | Collection[InvocationStatus] | None = None,
     ) -> tuple[list[InvocationRecord], bool]:
-        """A page ordered by latest_completed_at (created_at until an attempt completes),
-        newest first when `descending`. `since` / `until` bound that time (inclusive);
-        `status` keeps that status (or those statuses).
+        """A page in the order invocations came to be, newest first when `descending`.
+        `since` / `until` bound that time (inclusive); `status` keeps that status (or those).
         `after` continues in the order; `before` returns the page just before a cursor
         (see `cursor`). The flag says whether more items lie in the direction of travel."""
         if after and before:
@@ -292,10 +235,10 @@ class InvocationsRepository:
         forward = not descending
         start = None
         if after:
-            start = decode_cursor(after, pk, "T#")
+            start = decode_cursor(after, pk, "I#")
         elif before:
             try:
-                start = decode_cursor(before, pk, "T#")
+                start = decode_cursor(before, pk, "I#")
             except BadRequest:
                 raise BadRequest("page[before]: not a cursor this API returned") from None
             forward = not forward
@@ -312,7 +255,7 @@ class InvocationsRepository:
             if not start:
                 break
         more = len(items) > limit
-        page = [_invocation(from_item(i)) for i in items[:limit]]
+        page = [_summary(from_item(i)) for i in items[:limit]]
         if before:
             page.reverse()
         return page, more
@@ -339,6 +282,14 @@ class InvocationsRepository:
                 return len(events)
             params["ExclusiveStartKey"] = out["LastEvaluatedKey"]
 
+    @staticmethod
+    def cursor(record: InvocationRecord) -> str:
+        """The opaque cursor of an invocation in listings (for page[after] / page[before])."""
+        cursor = encode_cursor({"SK": {"S": _sk(record.id)}})
+        assert cursor is not None
+        return cursor
+
+    # ------------------------------------------------------------ items
     def _window(
         self,
         pk: str,
@@ -346,10 +297,10 @@ class InvocationsRepository:
         until: datetime | None,
         status: InvocationStatus | Collection[InvocationStatus] | None,
     ) -> dict[str, Any] | None:
-        """Query parameters for the time index between `since` and `until` (inclusive),
-        filtered by status; None when the window is empty."""
-        low = "T#" + (clock.iso(since) if since else "")
-        high = "T#" + (clock.iso(until) + "#~" if until else "~")
+        """Query parameters for the invocations made between `since` and `until`
+        (inclusive, to the millisecond), filtered by status; None when the window is empty."""
+        low = "I#" + (time_prefix(since) if since else "")
+        high = "I#" + (time_prefix(until + timedelta(milliseconds=1)) if until else "~")
         if low > high:
             return None
         params: dict[str, Any] = {
@@ -365,92 +316,73 @@ class InvocationsRepository:
             params["ExpressionAttributeValues"].update(names)
         return params
 
-    @staticmethod
-    def cursor(record: InvocationRecord) -> str:
-        """The opaque cursor of an invocation in listings (for page[after] / page[before])."""
-        cursor = encode_cursor({"SK": {"S": _index_sk(record)}})
-        assert cursor is not None
-        return cursor
-
-    def list_attempts(self, account_id: int, webhook_id: str, invocation_id: str) -> list[AttemptRecord]:
-        """The invocation's attempts, first first, each with the request as sent and the
-        response; NotFound if the invocation is unknown."""
-        self.get_invocation(account_id, webhook_id, invocation_id)
-        pk = invocations_pk(account_id, webhook_id)
-        request = self.stored_request(account_id, webhook_id, invocation_id)
-        payload = request.body if request is not None and request.body else None
-        return [_attempt(item, payload) for item in query_all(aws.dynamodb(), self.table, pk, f"A#{invocation_id}#")]
-
-    # ------------------------------------------------------------ items
-    def _read(self, pk: str, invocation_id: str) -> tuple[InvocationRecord, int, int]:
+    def _read(self, account_id: int, webhook_id: str, invocation_id: str) -> _Stored:
         out = aws.dynamodb().get_item(
-            TableName=self.table, Key=key(pk, _invocation_sk(invocation_id)), ConsistentRead=True
+            TableName=self.table,
+            Key=key(invocations_pk(account_id, webhook_id), _sk(invocation_id)),
+            ConsistentRead=True,
         )
         if "Item" not in out:
             raise NotFound()
         item = from_item(out["Item"])
-        return _invocation(item), int(item.get("version", 1)), int(item["expires_at"])
+        shown = json.loads(unpack(item["x"])) if item.get("x") else {}
+        request = OutboundRequest.model_validate(shown["request"]) if shown.get("request") else None
+        attempts = [AttemptRecord.model_validate(a) for a in shown.get("attempts", [])]
+        return _Stored(_summary(item), request, attempts, int(item.get("version", 1)), int(item["expires_at"]))
 
-    def _item(self, pk: str, record: InvocationRecord, expires: int, version: int) -> dict[str, Any]:
+    def _item(self, account_id: int, stored: _Stored) -> dict[str, Any]:
+        record = stored.record
+        shown: dict[str, Any] = {
+            "request": stored.request.model_dump(mode="json") if stored.request else None,
+            "attempts": [a.model_dump(mode="json", exclude_none=True) for a in stored.attempts],
+        }
+        packed = pack(json.dumps(shown, separators=(",", ":"), ensure_ascii=False))
+        while len(packed) > ITEM_BUDGET_BYTES and _drop_oldest_payload(shown["attempts"]):
+            packed = pack(json.dumps(shown, separators=(",", ":"), ensure_ascii=False))
         return to_item(
             {
-                "PK": pk,
-                "SK": _invocation_sk(record.id),
+                "PK": invocations_pk(account_id, record.webhook_id),
+                "SK": _sk(record.id),
                 **record.model_dump(mode="json"),
-                "version": version,
-                "expires_at": expires,
+                "x": packed,
+                "version": stored.version,
+                "expires_at": stored.expires,
             }
         )
 
-    def _index_item(self, pk: str, record: InvocationRecord, expires: int) -> dict[str, Any]:
-        return to_item({"PK": pk, "SK": _index_sk(record), **record.model_dump(mode="json"), "expires_at": expires})
+
+def _with_attempt(stored: _Stored, attempt: AttemptRecord | None, status: InvocationStatus | None) -> _Stored:
+    record = stored.record
+    attempts = list(stored.attempts)
+    changes: dict[str, Any] = {}
+    if attempt is not None:
+        attempts.append(attempt)
+        attempts.sort(key=lambda a: a.number)
+        if attempt.number > record.attempts:
+            changes.update(attempts=attempt.number, status_code=attempt.status_code)
+        if record.latest_completed_at is None or attempt.completed_at > record.latest_completed_at:
+            changes["latest_completed_at"] = attempt.completed_at
+    updated = _Stored(record.model_copy(update=changes), stored.request, attempts, stored.version + 1, stored.expires)
+    return _with_status(updated, status, bump=False)
 
 
-def _invocation(item: dict[str, Any]) -> InvocationRecord:
-    return InvocationRecord(**{k: v for k, v in item.items() if k in _INVOCATION_FIELDS})
+def _with_status(stored: _Stored, status: InvocationStatus | None, bump: bool = True) -> _Stored:
+    record = stored.record
+    if status is not None and status != record.status and not record.final:
+        record = record.model_copy(update={"status": status})
+    return _Stored(record, stored.request, stored.attempts, stored.version + int(bump), stored.expires)
 
 
-_ATTEMPT_FIELDS = ("number", "status", "status_code", "completed_at", "duration_ms", "error")
+def _drop_oldest_payload(attempts: list[dict[str, Any]]) -> bool:
+    """Drop the oldest response payload still kept (the item would not fit); False if none is."""
+    for attempt in attempts:
+        response = attempt.get("response")
+        if response and response.get("payload"):
+            response["payload"] = None
+            response["truncated"] = True
+            return True
+    return False
 
 
-def _attempt(item: dict[str, Any], request_payload: str | None) -> AttemptRecord:
-    fields = {k: item.get(k) for k in _ATTEMPT_FIELDS}
-    request = response = None
-    if "request_headers" in item:
-        request = RecordedRequest(headers=item["request_headers"], payload=request_payload)
-    if "response_headers" in item:
-        packed = item.get("response_payload")
-        response = RecordedResponse(
-            headers=item["response_headers"],
-            payload=unpack(packed) if packed else None,
-            truncated=bool(item.get("response_truncated")),
-        )
-    elif item.get("response_body") is not None:  # recorded before responses were kept whole
-        response = RecordedResponse(headers={}, payload=item["response_body"], truncated=True)
-    return AttemptRecord(**fields, request=request, response=response)
-
-
-def _request_item(pk: str, invocation_id: str, request: OutboundRequest, expires: int) -> dict[str, Any]:
-    fields = request.model_dump(exclude={"body"})
-    return to_item(
-        {"PK": pk, "SK": _request_sk(invocation_id), **fields, "body": pack(request.body), "expires_at": expires}
-    )
-
-
-def _request(item: dict[str, Any]) -> OutboundRequest:
-    fields = {k: item.get(k) for k in OutboundRequest.model_fields if k != "body"}
-    return OutboundRequest(**{k: v for k, v in fields.items() if v is not None}, body=unpack(item["body"]))
-
-
-def _cancelled_by_condition(exc: ClientError) -> bool:
-    code = exc.response.get("Error", {}).get("Code", "")
-    if code == "ConditionalCheckFailedException":
-        return True
-    reasons = exc.response.get("CancellationReasons", [])  # type: ignore[typeddict-item]
-    return code == "TransactionCanceledException" and any(r.get("Code") == "ConditionalCheckFailed" for r in reasons)
-
-
-def _failed_condition(exc: ClientError, index: int) -> bool:
-    """Whether the `index`th write of a cancelled transaction failed its condition."""
-    reasons = exc.response.get("CancellationReasons", [])  # type: ignore[typeddict-item]
-    return len(reasons) > index and reasons[index].get("Code") == "ConditionalCheckFailed"
+def _summary(item: dict[str, Any]) -> InvocationRecord:
+    return InvocationRecord(**{k: v for k, v in item.items() if k in _SUMMARY_FIELDS})

@@ -18,6 +18,7 @@ webhook as then stored.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -59,6 +60,26 @@ class WebhooksRepository:
         if "Item" not in out:
             raise NotFound()
         return _record(from_item(out["Item"]))
+
+    def get_many(self, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], WebhookRecord]:
+        """The webhooks of the (account id, webhook id) pairs that exist, read strongly
+        consistent with as few BatchGetItem requests as DynamoDB allows (100 keys each)."""
+        wanted = sorted(set(keys))
+        found: dict[tuple[int, str], WebhookRecord] = {}
+        for start in range(0, len(wanted), 100):
+            request: dict[str, Any] = {
+                self.table: {
+                    "Keys": [key(account_pk(a), webhook_sk(w)) for a, w in wanted[start : start + 100]],
+                    "ConsistentRead": True,
+                }
+            }
+            while request:
+                out = aws.dynamodb().batch_get_item(RequestItems=request)
+                for item in out["Responses"].get(self.table, []):
+                    record = _record(from_item(item))
+                    found[(record.account_id, record.id)] = record
+                request = out.get("UnprocessedKeys") or {}
+        return found
 
     def list_all(self, account_id: int) -> list[WebhookRecord]:
         """Every webhook of the account (at most MAX_WEBHOOKS_PER_ACCOUNT), oldest first."""

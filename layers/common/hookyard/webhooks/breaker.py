@@ -227,17 +227,43 @@ class BreakerStore:
                 return opened
         return False
 
+    def record_many(
+        self, account_id: int, webhook_id: str, *, successes: int, failures: int, now: float | None = None
+    ) -> bool:
+        """Count a batch's results (none of them a probe) in one write while the window
+        is open; True if they opened the breaker. Past the window, or not closed, they are
+        counted one by one as `record` does."""
+        now = time.time() if now is None else now
+        if successes + failures == 0:
+            return False
+        for _ in range(_TRIES):
+            counted = self._add(account_id, webhook_id, failures, now, requests=successes + failures)
+            if counted is not None:
+                return self._settle(account_id, webhook_id, counted, now)
+            state = self.get(account_id, webhook_id)
+            new, opened = state, False
+            for failed in [True] * failures + [False] * successes:
+                new, tripped = record_result(new, not failed, now, probe=False, policy=self.policy)
+                opened = opened or tripped
+            if new == state or self._write(account_id, webhook_id, new, state.version, now):
+                return opened
+        return False
+
     # ------------------------------------------------------------ internals
-    def _add(self, account_id: int, webhook_id: str, failed: bool, now: float) -> BreakerState | None:
-        """Count atomically in the current window of a closed breaker; None if there is
-        no such window (no item, window over, or not closed)."""
+    def _add(
+        self, account_id: int, webhook_id: str, failed: bool | int, now: float, requests: int = 1
+    ) -> BreakerState | None:
+        """Count atomically in the current window of a closed breaker (`requests` results,
+        `failed` of them failures); None if there is no such window (no item, window
+        over, or not closed)."""
         try:
             out = aws.dynamodb().update_item(
                 TableName=self.table,
                 Key=breaker_key(account_id, webhook_id),
-                UpdateExpression="ADD requests :one, failures :failed, version :one SET expires_at = :expires",
+                UpdateExpression="ADD requests :requests, failures :failed, version :one SET expires_at = :expires",
                 ConditionExpression="phase = :closed AND window_start_ms > :floor",
                 ExpressionAttributeValues={
+                    ":requests": {"N": str(requests)},
                     ":one": {"N": "1"},
                     ":failed": {"N": str(int(failed))},
                     ":expires": {"N": str(int(now) + ITEM_TTL_SECONDS)},

@@ -1,0 +1,5 @@
+"""The console's one Logger (service name: POWERTOOLS_SERVICE_NAME in template.yaml)."""
+
+from hookyard.observability import function_logger
+
+logger = function_logger("console")
