@@ -10,6 +10,7 @@ from hookyard_dev.template import Template
 from tests.conftest import OPERATOR_TOKEN
 
 INGEST_PATH = "/api/services/zis/inbound_webhooks/generic/ingest/{token}"
+ZENDESK_INGEST_PATH = "/api/services/zis/inbound_webhooks/zendesk/ingest/{token}"
 OPEN_ROUTES = {
     ("GET", "/api/health"),
     ("GET", "/api/admin/swagger"),
@@ -18,6 +19,7 @@ OPEN_ROUTES = {
     ("GET", "/api/v2/swagger"),
     ("POST", INGEST_PATH),
     ("GET", INGEST_PATH),  # the endpoint verification handshake
+    ("POST", ZENDESK_INGEST_PATH),  # Zendesk sources: Zendesk's signature instead
     ("GET", "/console"),  # the console's files; the page signs in with an API token
     ("GET", "/console/{proxy+}"),
 }
@@ -33,6 +35,11 @@ MANAGEMENT_ROUTES = {
     ("GET", "/api/services/zis/inbound_webhooks/generic/{integration}/{uuid}"),
     ("DELETE", "/api/services/zis/inbound_webhooks/generic/{integration}/{uuid}"),
     ("POST", "/api/services/zis/inbound_webhooks/generic/{integration}/{uuid}/credentials"),
+    ("POST", "/api/services/zis/inbound_webhooks/zendesk/{integration}"),
+    ("GET", "/api/services/zis/inbound_webhooks/zendesk/{integration}"),
+    ("GET", "/api/services/zis/inbound_webhooks/zendesk/{integration}/{uuid}"),
+    ("DELETE", "/api/services/zis/inbound_webhooks/zendesk/{integration}/{uuid}"),
+    ("PUT", "/api/services/zis/inbound_webhooks/zendesk/{integration}/{uuid}/signing_secret"),
 }
 
 
@@ -310,7 +317,7 @@ def test_ingest_is_served_by_a_throttled_http_api_in_the_rest_event_shape(templa
     assert ingest_api["Properties"]["DefaultRouteSettings"]["ThrottlingRateLimit"] == {"Ref": "IngestRateLimit"}
     assert ingest_api["Properties"]["AccessLogSettings"]["DestinationArn"]
     assert {(e["Type"], e["Properties"]["PayloadFormatVersion"]) for e in events} == {("HttpApi", "1.0")}
-    assert {e["Properties"]["Path"] for e in events} == {INGEST_PATH}
+    assert {e["Properties"]["Path"] for e in events} == {INGEST_PATH, ZENDESK_INGEST_PATH}
 
 
 def test_the_management_api_is_throttled_and_writes_access_logs(template: Template) -> None:
@@ -341,3 +348,22 @@ def test_every_function_names_its_service_as_its_logger_does(template: Template)
         package = spec.module.split(".")[0]
         log = importlib.import_module(f"{package}.log")
         assert spec.environment["POWERTOOLS_SERVICE_NAME"] == log.logger.service == package, logical_id
+
+
+def test_ingest_may_only_read_config_publish_keep_dedupe_records_and_open_secrets(template: Template) -> None:
+    # Given the ingest function's policy
+    [policy] = template.resources["IngestFunction"]["Properties"]["Policies"]
+
+    # When
+    grants = {(tuple(s["Action"]), str(s["Resource"])) for s in policy["Statement"]}
+
+    # Then each action is granted on the one resource that needs it
+    assert grants == {
+        (("dynamodb:GetItem",), str({"Fn::GetAtt": ["ConfigTable", "Arn"]})),
+        (("events:PutEvents",), str({"Fn::GetAtt": ["EventBus", "Arn"]})),
+        (
+            ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+            str({"Fn::GetAtt": ["ActivityTable", "Arn"]}),
+        ),
+        (("kms:Decrypt",), str({"Fn::GetAtt": ["SecretsKey", "Arn"]})),
+    }

@@ -131,10 +131,12 @@ class Runner:
         flow_name = execution.flow_name.rsplit(":", 1)[-1]
         definition = bundle.flows[flow_name]
         event = json.loads(state["event"])
+        # An event from a Zendesk source names its Zendesk account, as ZIS's flows read it.
+        zendesk = event.get("zendesk") if isinstance(event.get("zendesk"), dict) else {}
         data = {
-            "account_id": account_id,
+            "account_id": zendesk.get("account_id", account_id),
             "integration_key": integration,
-            "subdomain": self._subdomain(account_id),
+            "subdomain": zendesk["subdomain"] if "subdomain" in zendesk else self._subdomain(account_id),
             "input": event.get("body"),
         }
         recorded = self.activity.recorded_results(account_id, execution_id)

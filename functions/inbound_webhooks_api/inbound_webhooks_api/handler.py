@@ -1,4 +1,5 @@
-"""ZIS Inbound Webhooks API (`/api/services/zis/inbound_webhooks/generic/{integration}...`).
+"""ZIS Inbound Webhooks API (`/api/services/zis/inbound_webhooks/generic/{integration}...`),
+and Hookyard's Zendesk sources beside it (`/api/services/zis/inbound_webhooks/zendesk/{integration}...`).
 
 Triggered by API Gateway behind the bearer-token authorizer; each call sees only the
 caller's account (another account's webhook is a 404).
@@ -14,11 +15,19 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hookyard.api import ErrorStyle, as_json_request, caller_account_id, create_app, no_content, page_size
 from hookyard.config import ApiSettings, get_settings
+from hookyard.crypto import KmsSealer
 from hookyard.dal.inbound_webhooks import InboundWebhooksRepository
+from hookyard.dal.zendesk_sources import ZendeskSourcesRepository
 from hookyard.models.common import IntegrationName, PageMeta
 from hookyard.models.inbound_webhooks import CreateInboundWebhookRequest, InboundWebhook, InboundWebhookList
+from hookyard.models.zendesk_sources import (
+    CreateZendeskSourceRequest,
+    ReplaceSigningSecretRequest,
+    ZendeskSource,
+    ZendeskSourceList,
+)
 from hookyard.observability import API_CORRELATION_PATH
-from inbound_webhooks_api import logic
+from inbound_webhooks_api import logic, zendesk_sources
 from inbound_webhooks_api.log import logger
 
 app = create_app(
@@ -30,6 +39,7 @@ app = create_app(
 )
 
 BASE = "/api/services/zis/inbound_webhooks/generic"
+ZENDESK = "/api/services/zis/inbound_webhooks/zendesk"
 Integration = Annotated[IntegrationName, Path(description="The integration the webhook belongs to")]
 Uuid = Annotated[str, Path(max_length=36, description="The webhook's uuid")]
 
@@ -76,6 +86,58 @@ def rotate_credentials(integration: Integration, uuid: Uuid) -> InboundWebhook:
     webhook = logic.rotate_credentials(_repo(), account_id, integration, uuid)
     logger.info("inbound webhook credentials rotated", account_id=account_id, integration=integration, uuid=uuid)
     return webhook
+
+
+# ---------------------------------------------------------------- Zendesk sources
+
+
+def _sources() -> ZendeskSourcesRepository:
+    return ZendeskSourcesRepository(get_settings(ApiSettings).config_table)
+
+
+@app.post(
+    f"{ZENDESK}/<integration>",
+    responses={201: {"description": "Created; the basic auth password (if asked for) is shown only here"}},
+)
+def create_zendesk_source(integration: Integration, body: CreateZendeskSourceRequest) -> tuple[ZendeskSource, int]:
+    account_id = caller_account_id(app)
+    source = zendesk_sources.create(_sources(), KmsSealer(), account_id, integration, body)
+    logger.info("zendesk source created", account_id=account_id, integration=integration, uuid=source.uuid)
+    return source, 201
+
+
+@app.get(f"{ZENDESK}/<integration>")
+def list_zendesk_sources(
+    integration: Integration,
+    size: Annotated[int | None, Query(alias="page[size]")] = None,
+    after: Annotated[str | None, Query(alias="page[after]")] = None,
+) -> ZendeskSourceList:
+    limit = page_size(size, get_settings(ApiSettings).page_size_max)
+    sources, cursor = zendesk_sources.list_page(_sources(), caller_account_id(app), integration, limit, after)
+    return ZendeskSourceList(zendesk_sources=sources, meta=PageMeta(has_more=cursor is not None, after=cursor))
+
+
+@app.get(f"{ZENDESK}/<integration>/<uuid>")
+def show_zendesk_source(integration: Integration, uuid: Uuid) -> ZendeskSource:
+    return zendesk_sources.show(_sources(), caller_account_id(app), integration, uuid)
+
+
+@app.delete(f"{ZENDESK}/<integration>/<uuid>", responses={204: {"description": "Deleted; its URL stops working"}})
+def delete_zendesk_source(integration: Integration, uuid: Uuid) -> Response[str]:
+    account_id = caller_account_id(app)
+    zendesk_sources.delete(_sources(), account_id, integration, uuid)
+    logger.info("zendesk source deleted", account_id=account_id, integration=integration, uuid=uuid)
+    return no_content()
+
+
+@app.put(f"{ZENDESK}/<integration>/<uuid>/signing_secret")
+def replace_zendesk_signing_secret(
+    integration: Integration, uuid: Uuid, body: ReplaceSigningSecretRequest
+) -> ZendeskSource:
+    account_id = caller_account_id(app)
+    source = zendesk_sources.replace_signing_secret(_sources(), KmsSealer(), account_id, integration, uuid, body)
+    logger.info("zendesk source signing secret replaced", account_id=account_id, integration=integration, uuid=uuid)
+    return source
 
 
 @logger.inject_lambda_context(correlation_id_path=API_CORRELATION_PATH)
