@@ -7,6 +7,9 @@ from bench.delivery import BATCH, DELAY_SECONDS, DeliveryResult, Kind
 from bench.delivery import TARGET as DELIVERY_TARGET
 from bench.flow import TARGET as FLOW_TARGET
 from bench.flow import FlowResult
+from bench.routing import BATCH as ROUTING_BATCH
+from bench.routing import FANOUT, RoutingResult
+from bench.routing import TARGET as ROUTING_TARGET
 from bench.stats import median, quartiles, verdict
 from bench.warm import TARGET as WARM_TARGET
 from bench.warm import WarmResult
@@ -152,3 +155,82 @@ def print_markdown(cold: ColdResult, warm: WarmResult, flow: FlowResult, deliver
     print(f"\n{_warm_line(warm)}")
     print(f"\n{_flow_line(flow)}")
     print(f"\n{_delivery_line(delivery)}")
+
+
+# ------------------------------------------------------------------ routing (bench/routing.py)
+
+
+def _routes_label(result: RoutingResult, table: str, matches: int | None = None) -> str:
+    label = f"{result.table_routes[table]:,} routes"
+    return label if matches is None else f"{label}, {matches} {'match' if matches == 1 else 'matches'}"
+
+
+def routing_line(result: RoutingResult) -> str:
+    small, big = result.small, result.big
+    fan = result.case("matched", FANOUT[-1])
+    return (
+        f"Routing (router on moto, CPU time, batches of {ROUTING_BATCH}): an event matching one webhook costs "
+        f"{big.median_us:.0f} µs with {_routes_label(result, 'big')} in the index vs {small.median_us:.0f} µs with "
+        f"{_routes_label(result, 'small')}, ratio {result.ratio:.2f} (target <= {ROUTING_TARGET:.1f}: "
+        f"{verdict(result.ratio, ROUTING_TARGET)}; outside moto {result.outside_moto_ratio:.2f}); "
+        f"{big.per_event('dynamodb.Query'):.0f} Queries per event reading {big.items_per_event:.0f} item in all, "
+        f"{big.per_batch('sqs.SendMessageBatch'):.0f} SendMessageBatch per batch of {ROUTING_BATCH}; "
+        f"fan-out to {FANOUT[-1]} webhooks: {fan.per_destination_us:.0f} µs per destination, each one beyond "
+        f"the first {result.marginal_us('matched', FANOUT[-1]):.0f} µs, the same with "
+        f"{_routes_label(result, 'big')} (ratio {result.unmatched_ratio(FANOUT[-1]):.2f})"
+    )
+
+
+def print_routing(result: RoutingResult) -> None:
+    width = len(_routes_label(result, "big", FANOUT[-1])) + 2
+    print(f"\n{'CPU µs per event':<{width}}  {'median':>7}  {'p25-p75':>13}  {'in moto':>7}  {'outside':>7}  ratio")
+    for table in ("small", "big"):
+        case = result.case(table, 1)
+        q1, q3 = quartiles(case.us)
+        tail = ""
+        if table == "big":
+            tail = (
+                f"  {result.ratio:.2f} <= {ROUTING_TARGET:.1f} {verdict(result.ratio, ROUTING_TARGET)}"
+                f" (outside moto {result.outside_moto_ratio:.2f}, wall clock {result.wall_ratio:.2f})"
+            )
+        print(
+            f"{_routes_label(result, table, 1):<{width}}  {case.median_us:7.0f}  {q1:6.0f}-{q3:<6.0f}"
+            f"  {median(case.moto_us):7.0f}  {median(case.own_us):7.0f}{tail}"
+        )
+
+    print(
+        f"\n{'fan-out, CPU µs':<{width}}  {'/event':>7}  {'/destination':>12}  {'each extra':>10}"
+        f"  {'items read/event':>16}  {'Query/event':>11}  {'SendMessageBatch/event':>22}"
+    )
+    for table in ("matched", "big"):
+        for matches in FANOUT:
+            case = result.case(table, matches)
+            extra = f"{result.marginal_us(table, matches):10.0f}" if matches > 1 else f"{'':10}"
+            print(
+                f"{_routes_label(result, table, matches):<{width}}  {case.median_us:7.0f}"
+                f"  {case.per_destination_us:12.0f}  {extra}  {case.items_per_event:16.1f}"
+                f"  {case.per_event('dynamodb.Query'):11.1f}  {case.per_event('sqs.SendMessageBatch'):22.1f}"
+            )
+    ratios = ", ".join(f"{m}: {result.unmatched_ratio(m):.2f}" for m in FANOUT)
+    unmatched = result.table_routes["big"] - result.table_routes["matched"]
+    print(f"per event with / without the {unmatched:,} unmatched routes, by matches: {ratios}")
+
+    print(f"\nAWS calls per batch of {ROUTING_BATCH} events, each matching 1 webhook (botocore before-call hooks):")
+    for table in ("small", "big"):
+        case = result.case(table, 1)
+        calls = ", ".join(f"{op} {case.per_batch(op):g}" for op in case.calls)
+        label = _routes_label(result, table)
+        print(f"  {label:>15}: {calls}; the Queries read {case.items_per_event:.1f} items per event")
+    print(
+        "  a Query per partition the event can match (its type, then the account's wildcard), "
+        "a SendMessageBatch per 10 destinations of the batch"
+    )
+    stock, partition = result.stock_query_ms, result.partition_query_ms
+    print(
+        f"\nmoto as shipped: one Query of that partition took {stock['small']:.1f} ms (CPU) in the "
+        f"{_routes_label(result, 'small')} table and {stock['big']:.0f} ms in the {_routes_label(result, 'big')} "
+        f"one (moto sorts the whole table for each Query; DynamoDB reads only the partition); by partition "
+        f"{partition['small']:.1f} and {partition['big']:.1f} ms, same answers. The batches above run with moto's "
+        "Query and SendMessage at AWS's complexity (bench/routing.py says how)."
+    )
+    print(f"(writing the tables took {result.setup_s:.0f} s, the timed rounds {result.timed_s:.0f} s)")
