@@ -7,6 +7,7 @@ from bench.delivery import BATCH, DELAY_SECONDS, DeliveryResult, Kind
 from bench.delivery import TARGET as DELIVERY_TARGET
 from bench.flow import TARGET as FLOW_TARGET
 from bench.flow import FlowResult
+from bench.latency import LatencyResult
 from bench.routing import BATCH as ROUTING_BATCH
 from bench.routing import FANOUT, RoutingResult
 from bench.routing import TARGET as ROUTING_TARGET
@@ -234,3 +235,43 @@ def print_routing(result: RoutingResult) -> None:
         "Query and SendMessage at AWS's complexity (bench/routing.py says how)."
     )
     print(f"(writing the tables took {result.setup_s:.0f} s, the timed rounds {result.timed_s:.0f} s)")
+
+
+# ------------------------------------------------------------------ latency (bench/latency.py)
+
+
+def latency_line(result: LatencyResult) -> str:
+    before, after, pause = result.before, result.after, result.budget_ms
+    return (
+        f"End-to-end latency on `hookyard dev` (ingest's 200 -> receiver called, {result.events} events each, "
+        f"alternating): p50 {before.p50:.0f} ms before the router ({result.before_commit}) vs {after.p50:.0f} ms "
+        f"after ({result.after_commit or 'this tree'}), +{result.p50_added_ms:.0f} ms; p95 {before.p95:.0f} vs "
+        f"{after.p95:.0f} ms, +{result.p95_added_ms:.0f} ms (target: no more than the poll pause the hop adds, "
+        f"{pause:.0f} ms: p50 {verdict(result.p50_added_ms, pause)}, p95 {verdict(result.p95_added_ms, pause)}; "
+        f"one whole poll period, pause + empty receive, is {result.period_ms:.0f} ms: the local stack's pollers "
+        "tick in step)"
+    )
+
+
+def print_latency(result: LatencyResult) -> None:
+    print(f"\n{'ingest 200 -> receiver':<24}  {'p50 ms':>7}  {'p95 ms':>7}  {'min-max ms':>15}  {'ingest p50 ms':>13}")
+    after = f"after ({result.after_commit or 'this tree'})"
+    for label, side in ((f"before ({result.before_commit})", result.before), (after, result.after)):
+        spread = f"{min(side.latency_ms):.0f}-{max(side.latency_ms):.0f}"
+        print(f"{label:<24}  {side.p50:7.0f}  {side.p95:7.0f}  {spread:>15}  {median(side.ingest_ms):13.0f}")
+    budget = result.budget_ms
+    print(
+        f"{'added by the router':<24}  {result.p50_added_ms:+7.0f}  {result.p95_added_ms:+7.0f}"
+        f"  (poll pause {budget:.0f} ms: p50 {verdict(result.p50_added_ms, budget)},"
+        f" p95 {verdict(result.p95_added_ms, budget)})"
+    )
+    print(
+        f"one poll period (pause + an empty ReceiveMessage, {median(result.after.receive_ms):.0f} ms): "
+        f"{result.period_ms:.0f} ms. The stack's pollers tick in step, so the router's output lands just after the "
+        "delivery poller's empty receive and waits a whole period (bench/latency.py says why)."
+    )
+    old, new = result.layout["before"], result.layout["after"]
+    print(
+        f"stacks checked: before has no routing queue and {old['bus_rules_with_one_webhook']} bus rule(s) with one "
+        f"webhook; after has a routing queue and {new['bus_rules_with_one_webhook']} ({result.elapsed_s:.0f} s)"
+    )
