@@ -177,8 +177,10 @@ def routing_line(result: RoutingResult) -> str:
         f"{big.per_event('dynamodb.Query'):.0f} Queries per event reading {big.items_per_event:.0f} item in all, "
         f"{big.per_batch('sqs.SendMessageBatch'):.0f} SendMessageBatch per batch of {ROUTING_BATCH}; "
         f"fan-out to {FANOUT[-1]} webhooks: {fan.per_destination_us:.0f} µs per destination, each one beyond "
-        f"the first {result.marginal_us('matched', FANOUT[-1]):.0f} µs, the same with "
-        f"{_routes_label(result, 'big')} (ratio {result.unmatched_ratio(FANOUT[-1]):.2f})"
+        f"the first {result.marginal_us('matched', FANOUT[-1]):.0f} µs (to {FANOUT[1]}: "
+        f"{result.marginal_us('matched', FANOUT[1]):.0f} µs); with / without "
+        f"{result.table_routes['big'] - result.table_routes['matched']:,} unmatched routes: "
+        f"{result.unmatched_ratio(FANOUT[-1]):.2f}"
     )
 
 
