@@ -21,7 +21,9 @@ before, after, after, before, ... (so load from the other engineers' work falls 
 alike; the idle stack keeps polling meanwhile), after a few untimed warm-up events. Each
 event is timed from ingest's 200 response reaching the client to the request reaching the
 receiver (the receiver's own `time.monotonic()` stamp), with the next event sent only
-once it arrived.
+once it arrived, after a pause drawn at random from 0 to one poll pause (a fixed seed).
+Without it the poll phase an event meets would be set by the previous event's timing
+(a poller pauses after the empty receive that follows each batch), not sampled.
 
 The hop the router adds is one more SQS event source mapping: the local stack's poller
 pauses IDLE_PAUSE_SECONDS between empty receives (hookyard_dev/poller.py), so one poll
@@ -43,6 +45,7 @@ from __future__ import annotations
 
 import io
 import os
+import random
 import re
 import shutil
 import socket
@@ -65,6 +68,7 @@ BEFORE = "48c66eb"  # the last commit with one EventBridge rule per webhook
 SOURCE, EVENT_TYPE = "shop", "order.Paid"
 READY = re.compile(r"hookyard dev ready on (?P<url>http://\S+) \(embedded AWS at (?P<aws>http://[^)]+)\)")
 EVENTS = 30
+SEED = 9  # the pauses between events
 START_TIMEOUT = 120.0
 ARRIVAL_TIMEOUT = 30.0
 
@@ -372,9 +376,11 @@ def run(
             layout["after"]["routing_queue"] and not layout["before"]["routing_queue"],
             f"the stacks are not the trees they should be: {layout}",
         )
+        rng = random.Random(SEED)
         for number in range(warmup + events):
             order = ("before", "after") if number % 2 == 0 else ("after", "before")
             for name in order:
+                time.sleep(rng.uniform(0, idle_pause_seconds()))
                 _one(stacks[name], receiver, sides[name] if number >= warmup else None)
     return LatencyResult(
         events=events,
