@@ -11,8 +11,7 @@ tests/e2e/conftest.py starts it, each on a free port with its own embedded AWS):
 Both run in this virtualenv: `python -m` with the extracted tree as working directory
 puts that tree's hookyard_dev first on sys.path, and its template's code paths are that
 tree's. The benchmark checks that each stack is what it should be: the after stack has a
-routing queue and one bus rule however many webhooks; the before stack has no routing
-queue and a rule per webhook.
+routing queue, the before stack none (the rules on each bus are counted and printed).
 
 In each stack: a webhook (webhooks API) to a local receiver (tests/e2e/receiver.py; path
 /before or /after), subscribed to the event type of an inbound webhook (inbound webhooks
@@ -33,12 +32,13 @@ one empty ReceiveMessage (the poller's own request) on a probe queue of each sta
 embedded AWS, which serialises requests, so it waits for the pollers as theirs do.
 
 What to expect: the stack's pollers start together with the same period and queue on
-the embedded AWS's one lock, so they tick nearly in step. The router receives an event
-at a tick and sends it on tens of milliseconds later, just after the delivery poller's
-receive of the same tick came back empty: the delivery poller sees it one full period
-later. So the hop costs about one period (not half of one, as it would with pollers out
-of step), whatever the router's own time. Lambda's SQS pollers long-poll: on AWS the hop
-is the pick-up of a long poll and the router's duration.
+the embedded AWS's one lock, so they tend to tick in step. Then the router receives an
+event at a tick and sends it on tens of milliseconds later, just after the delivery
+poller's receive of the same tick came back empty, and the delivery poller sees it one
+full period later, whatever the router's own time. Pollers out of step would make it
+half a period on average, plus the router's time. So the hop costs between half a period
+and a whole one. Lambda's SQS pollers long-poll: on AWS the hop is the pick-up of a long
+poll and the router's duration.
 """
 
 from __future__ import annotations
@@ -197,14 +197,16 @@ def _free_port() -> int:
 
 def _start(name: str, cwd: Path) -> tuple[subprocess.Popen[str], str, list[str]]:
     token = f"hy_bench_latency_{name}"
+    # Each tree finds its own code, and each stack sets its own AWS and function
+    # environment (`make bench` runs this after benchmarks that set some of those names).
     env = {
-        **os.environ,
-        "PORT": str(_free_port()),
-        "HOOKYARD_TOKEN": token,
-        "HOOKYARD_OPERATOR_TOKEN": f"op_bench_latency_{name}",
+        name: value
+        for name, value in os.environ.items()
+        if name != "PYTHONPATH" and not name.startswith(("AWS_", "POWERTOOLS_"))
     }
-    for variable in ("AWS_ENDPOINT_URL", "PYTHONPATH"):  # each tree finds its own code
-        env.pop(variable, None)
+    env.update(
+        {"PORT": str(_free_port()), "HOOKYARD_TOKEN": token, "HOOKYARD_OPERATOR_TOKEN": f"op_bench_latency_{name}"}
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "hookyard_dev.cli", "dev"],
         cwd=cwd,
