@@ -257,8 +257,8 @@ def latency_line(result: LatencyResult) -> str:
         f"after ({result.after_commit or 'this tree'}), +{result.p50_added_ms:.0f} ms; p95 {before.p95:.0f} vs "
         f"{after.p95:.0f} ms, +{result.p95_added_ms:.0f} ms (target: no more than the poll pause the hop adds, "
         f"{pause:.0f} ms: p50 {verdict(result.p50_added_ms, pause)}, p95 {verdict(result.p95_added_ms, pause)}; "
-        f"one whole poll period, pause + empty receive, is {result.period_ms:.0f} ms, and the local stack's "
-        "pollers tick nearly in step)"
+        f"one whole poll period, pause + empty receive, is {result.period_ms:.0f} ms; this tree's pollers wake "
+        "when something is sent, as a long poll would)"
     )
 
 
@@ -276,8 +276,8 @@ def print_latency(result: LatencyResult) -> None:
     )
     print(
         f"one poll period (pause + an empty ReceiveMessage, {median(result.after.receive_ms):.0f} ms): "
-        f"{result.period_ms:.0f} ms. The stack's pollers tick nearly in step, so the router's output tends to land "
-        "just after the delivery poller's empty receive and wait a whole period (bench/latency.py says why)."
+        f"{result.period_ms:.0f} ms. This tree's pollers wake as soon as something is sent (hookyard_dev's "
+        "Arrivals, as Lambda's long polls pick a message up), so the router's hop costs its own time, not a period."
     )
     old, new = result.layout["before"], result.layout["after"]
     print(
