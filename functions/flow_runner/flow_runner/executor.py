@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hookyard import clock
+from hookyard import clock, jsonlimits
 from hookyard.dal.activity import ActivityRepository
 from hookyard.dal.configs import ConfigsRepository
 from hookyard.dal.connections import ConnectionsRepository
@@ -120,9 +120,14 @@ class ActionExecutor:
 
 
 def _parsed(body: bytes) -> Any:
+    """A response body as the flow sees it: its JSON, its text when it is not JSON, {}
+    when empty. JSON nested deeper than the flow data may be fails the action."""
     if not body.strip():
         return {}
+    text = body.decode("utf-8", errors="replace")
     try:
-        return json.loads(body)
+        return jsonlimits.loads(text)
+    except jsonlimits.NestedTooDeep as exc:
+        raise engine.ActionError("States.Runtime", f"the action's response {exc}") from None
     except ValueError:
-        return body.decode("utf-8", errors="replace")
+        return text
