@@ -271,6 +271,38 @@ def test_an_ingested_ticket_runs_the_tutorial_flow_and_posts_to_the_receiver(rec
     assert [s["name"] for s in execution["steps"]] == ["Zendesk.TicketCreated"]
 
 
+def test_one_outbound_client_serves_every_message_of_a_container(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a guarded client whose calls note which client made them (building one makes an
+    # SSL context, about 23 ms of CPU: it used to be built for every record)
+    from hookyard.outbound import OutboundClient, OutboundResponse
+
+    setup_tutorial(receiver)
+    clients: list[OutboundClient] = []  # the clients themselves: ids of freed ones repeat
+    real_request = OutboundClient.request
+
+    def noting(self: OutboundClient, method: str, url: str, **kwargs: Any) -> OutboundResponse:
+        clients.append(self)
+        return real_request(self, method, url, **kwargs)
+
+    monkeypatch.setattr(OutboundClient, "request", noting)
+
+    # When two events run the flow, in two invocations
+    for ticket_id in (1, 2):
+        ingest(
+            "support",
+            "ticket.TicketCreated",
+            {"ticket_event": {"ticket": {**TICKET["ticket_event"]["ticket"], "id": ticket_id}}},
+        )
+        run_flow_queue()
+
+    # Then both calls went out through the same client
+    assert len(receiver.wait_for(2, "/tutorial")) == 2
+    assert len(clients) == 2
+    assert clients[0] is clients[1]
+
+
 def test_events_of_another_integration_do_not_reach_the_job_spec(receiver: Receiver) -> None:
     setup_tutorial(receiver)
 
