@@ -40,16 +40,13 @@ def _runner() -> Runner:
     client = _outbound(settings.allow_cidrs)
 
     def executor(
-        account_id: int, integration: str, bundle: Any, recorded: dict[str, Any], attempt: int, execution_id: str
+        account_id: int, integration: str, actions: dict[str, Any], recorded: dict[str, Any]
     ) -> ActionExecutor:
         return ActionExecutor(
             account_id=account_id,
             integration=integration,
-            execution_id=execution_id,
-            attempt=attempt,
-            actions=bundle.actions,
+            actions=actions,
             recorded=recorded,
-            activity=activity,
             connections=ConnectionsRepository(settings.config_table),
             configs=ConfigsRepository(settings.config_table),
             client=client,

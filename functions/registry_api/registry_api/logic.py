@@ -10,6 +10,7 @@ from typing import Any
 from hookyard.dal.registry import RegistryRepository
 from hookyard.errors import BadRequest, Conflict, NotFound
 from hookyard.flows.bundle import validate_bundle
+from hookyard.flows.runnable import runnable_flows
 from hookyard.models.registry import BundleDocument, Integration, JobSpecRecord, JobSpecState
 
 # Static path segments beside {integration} in the registry's routes.
@@ -24,12 +25,13 @@ def create_integration(repo: RegistryRepository, account_id: int, name: str, des
 
 
 def upload_bundle(repo: RegistryRepository, account_id: int, integration: str, document: Any) -> BundleDocument:
-    """Validate everything, then store. Job specs the bundle keeps stay installed on the
-    new definitions (their routes follow a changed source or type); job specs it drops
-    are uninstalled and removed."""
+    """Validate everything, then store, each flow as the runner runs it (it does not
+    validate again). Job specs the bundle keeps stay installed on the new definitions
+    (their routes follow a changed source or type); job specs it drops are uninstalled
+    and removed."""
     repo.get_integration(account_id, integration)
     bundle = validate_bundle(document, integration)
-    stored = repo.put_bundle(account_id, integration, document)
+    stored = repo.put_bundle(account_id, integration, document, runnable_flows(bundle.flows, bundle.actions))
     previous = {j.name: j for j in repo.list_job_specs(account_id, integration) if j.bundle == bundle.name}
     for name, spec in bundle.job_specs.items():
         old = previous.get(name)

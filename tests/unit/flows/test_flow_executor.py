@@ -29,23 +29,13 @@ class AnsweringClient:
         return self.response
 
 
-class KeptResults:
-    """The activity table as the executor uses it: results kept for replay, here forgotten."""
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args, **kwargs: None
-
-
 def executor(client: AnsweringClient) -> ActionExecutor:
     unused: Any = None  # connections, configs: not reached by a url action
     return ActionExecutor(
         account_id=1,
         integration="my_integration",
-        execution_id="e-1",
-        attempt=1,
         actions=ACTIONS,
         recorded={},
-        activity=cast(Any, KeptResults()),
         connections=unused,
         configs=unused,
         client=cast(OutboundClient, client),
