@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -178,6 +179,29 @@ def test_a_bad_bundle_is_a_400_naming_each_resource_and_path_and_stores_nothing(
     assert any("post_tickets_to_webhook_flow" in d and "missing" in d for d in details)
     assert any("Parallel" in d for d in details)
     assert body(registry("list_bundles"))["bundles"] == []
+
+
+def test_a_bundle_too_large_to_store_is_a_400_naming_the_limit_and_stores_nothing() -> None:
+    # Given a valid bundle whose resources are 450 KB of JSON (a DynamoDB item holds 400 KB:
+    # storing it answered 500)
+    registry("create_integration")
+    bundle = tutorial("https://example.com/x")
+    flow = bundle["resources"]["post_tickets_to_webhook_flow"]["properties"]["definition"]
+    flow["States"]["Big"] = {"Type": "Pass", "Result": "x" * 450_000, "Next": "Zendesk.TicketCreated"}
+    flow["StartAt"] = "Big"
+
+    # When it is uploaded
+    response = upload(bundle)
+
+    # Then it is refused, saying how large it is and what fits, and nothing is stored
+    assert response["statusCode"] == 400
+    [error] = body(response)["errors"]
+    assert re.fullmatch(
+        r"resources: the bundle's resources are 45\d{4} bytes of JSON; a bundle holds at most 358400 bytes",
+        error["detail"],
+    )
+    assert body(registry("list_bundles"))["bundles"] == []
+    assert body(registry("list_job_specs", integration=INTEGRATION))["job_specs"] == []
 
 
 def job_spec_routes(name: str = "ticket_created_jobspec") -> list[dict[str, Any]]:

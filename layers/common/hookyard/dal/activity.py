@@ -277,7 +277,7 @@ def _stored(item: dict[str, Any]) -> StoredExecution:
     checkpoint, flow_input, event = item.get("checkpoint"), item.get("flow_input"), item.get("event")
     return StoredExecution(
         execution=_execution(item),
-        bundle=item["bundle"],
+        bundle=item.get("bundle", ""),  # none: its flow is not found, and it fails cleanly
         checkpoint=json.loads(checkpoint) if checkpoint else None,
         flow_input=json.loads(flow_input) if flow_input else None,
         event=json.loads(event) if event else None,
