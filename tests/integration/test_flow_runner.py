@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from hookyard import aws
 from hookyard.config import get_settings
@@ -345,3 +346,79 @@ def test_an_execution_waiting_since_an_earlier_version_resumes(receiver: Receive
     execution = body(registry("show_execution", integration=INTEGRATION, execution_id="old-1"))["execution"]
     assert execution["status"] == "succeeded"
     assert [s["name"] for s in execution["steps"]] == [ACTION_STATE]
+
+
+# ---------------------------------------------------------------- replay, retry
+
+
+def test_after_a_crash_the_redelivered_message_replays_the_completed_action_and_makes_the_next(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a flow of two actions, and a runner that crashes (as on a timeout) making the second
+    from hookyard.outbound import OutboundClient, OutboundResponse
+
+    bundle = tutorial(receiver.url + "/tutorial")
+    states(bundle)[ACTION_STATE].update({"ResultPath": "$.first", "Next": "Again"})
+    del states(bundle)[ACTION_STATE]["End"]
+    with_states(bundle, ACTION_STATE, Again={**states(bundle)[ACTION_STATE], "ResultPath": "$.second", "End": True})
+    del states(bundle)["Again"]["Next"]
+    setup(bundle)
+    ingest("support", "ticket.TicketCreated", TICKET)
+    real_request, made = OutboundClient.request, []
+
+    def crashing_once(self: OutboundClient, method: str, url: str, **kwargs: Any) -> OutboundResponse:
+        made.append(url)
+        if len(made) == 2:
+            raise RuntimeError("the function timed out")
+        return real_request(self, method, url, **kwargs)
+
+    monkeypatch.setattr(OutboundClient, "request", crashing_once)
+    sqs, url = boto3.client("sqs"), os.environ["FLOW_QUEUE_URL"]
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=5)["Messages"]
+    event = sqs_event(messages, FLOW_QUEUE_ARN)
+    from flow_runner.handler import lambda_handler as runner
+
+    # When the message fails (a batch whose every record failed raises, as Lambda reports
+    # it), and SQS delivers it again
+    with pytest.raises(BatchProcessingError):
+        invoke(runner, event)
+    again = invoke(runner, event)
+
+    # Then the first action was made once, and the second after the redelivery
+    assert again["batchItemFailures"] == []
+    assert len(receiver.wait_for(2, "/tutorial")) == 2
+    assert len(made) == 3
+    [execution] = executions()
+    assert execution["status"] == "succeeded"
+    assert [(s["key"], s["output"]) for s in execution["steps"]] == [(f"1:1:{ACTION_STATE}", {}), ("1:2:Again", {})]
+
+
+def test_a_flow_retried_after_a_503_succeeds_on_its_second_attempt(receiver: Receiver) -> None:
+    # Given the tutorial flow, whose endpoint answers 503 once
+    from tests.e2e.receiver import Answer
+
+    setup(tutorial(receiver.url + "/tutorial"))
+    receiver.answer("/tutorial", Answer(503), then=Answer(200))
+    ingest("support", "ticket.TicketCreated", TICKET)
+    run_flow_queue()  # the first attempt; the retry it schedules is delayed (sent below)
+    [retrying] = executions()
+    assert (retrying["status"], retrying["attempt"]) == ("retrying", 1)
+
+    # When the retry message arrives
+    answer = run_messages({"kind": "retry", "account_id": 1, "execution_id": retrying["id"], "not_before": 0})
+
+    # Then the second attempt ran from the event, and the execution shows both
+    assert answer["batchItemFailures"] == []
+    [request, again] = receiver.wait_for(2, "/tutorial")
+    assert again.json() == request.json() == {"webhook": {"status": "open", "priority": "high"}}
+    [execution] = executions()
+    assert (execution["status"], execution["attempt"], execution["error"], execution["cause"]) == (
+        "succeeded",
+        2,
+        None,
+        None,
+    )
+    assert [(s["key"], s["error"]) for s in execution["steps"]] == [
+        (f"1:1:{ACTION_STATE}", "States.Runtime: external action failed due to status code: 503"),
+        (f"2:1:{ACTION_STATE}", None),
+    ]
