@@ -3,7 +3,8 @@
     run_flow(definition, data, executor, *, checkpoint=None, attempt=1, limits=Limits(),
              clock=time.monotonic, now=hookyard.clock.now, on_step=None) -> FlowResult(outcome, steps)
 
-`definition` is a flow that passed `hookyard.flows.bundle.validate_bundle`; `data` is the
+`definition` is a flow that passed `hookyard.flows.bundle.validate_bundle` (today's or,
+for bundles stored before its checks got stricter, an earlier version's); `data` is the
 flow input, `{account_id, integration_key, subdomain, input: <event body>}` as in ZIS.
 `outcome` is one of:
 
