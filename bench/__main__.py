@@ -4,9 +4,10 @@
    as a ratio to a boto3-plus-one-client handler imported the same way.
 2. Warm ingest: median time per request of the built ingest handler with in-memory
    AWS fakes, as a ratio to the request's irreducible work.
-3. Flow engine: time per state transition of run_flow (from the built layer) over a
-   200-transition Pass/Choice flow, as a ratio to a plain loop doing the same JSONPath
-   reads, writes and comparisons.
+3. Flow transitions: time per state transition of run_flow and the step records the
+   flow runner stores (from the built layer) over a 200-transition Pass/Choice flow, as
+   a ratio to a plain loop doing the same JSONPath reads, writes and comparisons and
+   building the same records (bench/flow.py; `python -m bench.flow` runs it alone).
 4. Delivery batch: the delivery handler (source tree, on moto, in a child process) on
    10 messages to a receiver that answers after 200 ms, as a ratio to 1 message.
 5. AWS cost per million events (bench/cost.py: source tree, on moto, in a child
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     print_warm(warm_result)
 
     print(
-        f"\nflow engine: {args.flow_blocks} alternating blocks of {args.flow_runs} runs of a "
+        f"\nflow transitions: {args.flow_blocks} alternating blocks of {args.flow_runs} runs of a "
         f"{2 * flow.PASS_STATES}-transition Pass/Choice flow ...",
         flush=True,
     )

@@ -7,8 +7,8 @@ from bench.cost import CostResult, markdown_lines
 from bench.cost import print_cost as print_cost
 from bench.delivery import BATCH, DELAY_SECONDS, DeliveryResult, Kind
 from bench.delivery import TARGET as DELIVERY_TARGET
-from bench.flow import TARGET as FLOW_TARGET
-from bench.flow import FlowResult
+from bench.flow import FlowResult, flow_line
+from bench.flow import print_flow as print_flow
 from bench.latency import LatencyResult
 from bench.routing import BATCH as ROUTING_BATCH
 from bench.routing import FANOUT, RoutingResult
@@ -52,49 +52,6 @@ def print_warm(result: WarmResult) -> None:
         f"{'ingest handler':<20}  {median(result.handler_us):9.1f}  {h1:6.1f}-{h3:<6.1f}  {result.ratio:6.2f}"
         f"  <= {WARM_TARGET:<4.1f} {verdict(result.ratio, WARM_TARGET)}"
     )
-
-
-def _flow_line(result: FlowResult) -> str:
-    engine, baseline = median(result.engine_us), median(result.baseline_us)
-    return (
-        f"Flow engine ({result.transitions} Pass/Choice transitions, no-op executor): "
-        f"{engine:.1f} µs/transition vs baseline {baseline:.2f} µs (a plain loop doing the same JSONPath reads, "
-        f"writes and comparisons), ratio {result.ratio:.1f} (target <= {FLOW_TARGET:.1f}: "
-        f"{verdict(result.ratio, FLOW_TARGET)}); with the step records built, as the flow runner reads them: "
-        f"{median(result.records_us):.2f} µs, ratio {result.records_ratio:.1f}; the same loop through jsonpath-ng's "
-        f"find()/update_or_create(): {median(result.jsonpath_us):.1f} µs"
-    )
-
-
-def print_flow(result: FlowResult) -> None:
-    rows = [
-        ("baseline (plain loop)", result.baseline_us, ""),
-        (
-            "run_flow",
-            result.engine_us,
-            f"{result.ratio:6.2f}  <= {FLOW_TARGET:<4.1f} {verdict(result.ratio, FLOW_TARGET)}",
-        ),
-        (
-            "run_flow + reading steps",
-            result.records_us,
-            f"{result.records_ratio:6.2f}  (reference: the step records built, as the flow runner reads them)",
-        ),
-        (
-            "jsonpath-ng API loop",
-            result.jsonpath_us,
-            f"{result.jsonpath_ratio:6.2f}  (reference only: the engine does not call find() for plain paths)",
-        ),
-    ]
-    width = max(len(label) for label, _, _ in rows)
-    print(f"\n{'per transition':<{width}}  {'median µs':>9}  {'p25-p75 µs':>13}  {'ratio':>6}  {'target':>7}")
-    for label, samples, tail in rows:
-        q1, q3 = quartiles(samples)
-        print(f"{label:<{width}}  {median(samples):9.2f}  {q1:6.2f}-{q3:<6.2f}  {tail}".rstrip())
-    if result.profile:
-        print("\nrun_flow under cProfile (% of profiled time; call overhead is inflated):")
-        print(f"  {'function':<32}  {'with callees':>12}  {'own':>5}")
-        for function, cumulative, own in result.profile:
-            print(f"  {function:<32}  {cumulative:11.1f}%  {own:4.1f}%")
 
 
 def _delivery_line(result: DeliveryResult) -> str:
@@ -158,7 +115,7 @@ def print_markdown(
             f"| <= {target:.1f} ({verdict(ratio, target)}) |"
         )
     print(f"\n{_warm_line(warm)}")
-    print(f"\n{_flow_line(flow)}")
+    print(f"\n{flow_line(flow)}")
     print(f"\n{_delivery_line(delivery)}")
     if cost is not None:
         print()

@@ -8,6 +8,7 @@ the runner cannot record leaves the message to be redelivered (then to the DLQ).
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -27,22 +28,25 @@ from hookyard.outbound import OutboundClient, parse_networks
 from hookyard.queues import SqsQueue
 
 
+@cache
+def _outbound(allow_cidrs: str) -> OutboundClient:
+    # One per container, made on first use: making one builds an SSL context (~23 ms CPU).
+    return OutboundClient(allow=parse_networks(allow_cidrs))
+
+
 def _runner() -> Runner:
     settings = get_settings(FlowRunnerSettings)
     activity = ActivityRepository(settings.activity_table, settings.retention_days)
-    client = OutboundClient(allow=parse_networks(settings.allow_cidrs))
+    client = _outbound(settings.allow_cidrs)
 
     def executor(
-        account_id: int, integration: str, bundle: Any, recorded: dict[str, Any], attempt: int, execution_id: str
+        account_id: int, integration: str, actions: dict[str, Any], recorded: dict[str, Any]
     ) -> ActionExecutor:
         return ActionExecutor(
             account_id=account_id,
             integration=integration,
-            execution_id=execution_id,
-            attempt=attempt,
-            actions=bundle.actions,
+            actions=actions,
             recorded=recorded,
-            activity=activity,
             connections=ConnectionsRepository(settings.config_table),
             configs=ConfigsRepository(settings.config_table),
             client=client,
