@@ -190,7 +190,7 @@ def test_an_eventbridge_error_answers_503_never_200(sample_webhook: Any) -> None
     assert "Retry-After" in response["headers"]
 
 
-def test_the_password_never_appears_in_logs(sample_webhook: Any) -> None:
+def test_the_password_never_appears_in_logs(sample_webhook: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     import io
     import logging
 
@@ -201,11 +201,14 @@ def test_the_password_never_appears_in_logs(sample_webhook: Any) -> None:
     capture.setFormatter(logger.registered_formatter)
     logger.addHandler(capture)
     level = logger.log_level
-    logger.setLevel("DEBUG")  # the most a deployment can log
+    # The most a deployment can log: LogLevel DEBUG, which Lambda's log filter gets too.
+    monkeypatch.setenv("AWS_LAMBDA_LOG_LEVEL", "DEBUG")
+    logger.setLevel("DEBUG")
     try:
         ingest(load_event("ingest/json_body.json"))
         ingest(load_event("ingest/wrong_password.json"))
     finally:
+        monkeypatch.undo()
         logger.setLevel(level)
         logger.removeHandler(capture)
 

@@ -367,3 +367,19 @@ def test_ingest_may_only_read_config_publish_keep_dedupe_records_and_open_secret
         ),
         (("kms:Decrypt",), str({"Fn::GetAtt": ["SecretsKey", "Arn"]})),
     }
+
+
+def test_functions_log_json_and_lambda_writes_no_start_or_report_lines_by_default(template: Template) -> None:
+    for spec in template.functions.values():
+        assert spec.environment["AWS_LAMBDA_LOG_FORMAT"] == "JSON"
+        assert spec.environment["AWS_LAMBDA_LOG_LEVEL"] == "INFO"  # the LogLevel parameter's default
+        assert spec.system_log_level == "WARN"
+
+
+def test_the_log_level_parameter_reaches_lambdas_log_filter_in_its_spelling() -> None:
+    parameters = {"OperatorTokenSha256": hashlib.sha256(OPERATOR_TOKEN.encode()).hexdigest()}
+    chosen = Template.load(parameters={**parameters, "LogLevel": "WARNING", "PlatformLogLevel": "INFO"})
+    ingest = chosen.functions["IngestFunction"]
+    assert ingest.environment["AWS_LAMBDA_LOG_LEVEL"] == "WARN"  # Lambda's name for WARNING
+    assert ingest.environment["POWERTOOLS_LOG_LEVEL"] == "WARNING"
+    assert ingest.system_log_level == "INFO"

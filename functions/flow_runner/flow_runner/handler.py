@@ -8,7 +8,6 @@ the runner cannot record leaves the message to be redelivered (then to the DLQ).
 from __future__ import annotations
 
 import json
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -24,20 +23,14 @@ from hookyard.config import FlowRunnerSettings, get_settings
 from hookyard.dal.activity import ActivityRepository
 from hookyard.dal.configs import ConfigsRepository
 from hookyard.dal.connections import ConnectionsRepository
-from hookyard.outbound import OutboundClient, parse_networks
+from hookyard.outbound import shared_client
 from hookyard.queues import SqsQueue
-
-
-@cache
-def _outbound(allow_cidrs: str) -> OutboundClient:
-    # One per container, made on first use: making one builds an SSL context (~23 ms CPU).
-    return OutboundClient(allow=parse_networks(allow_cidrs))
 
 
 def _runner() -> Runner:
     settings = get_settings(FlowRunnerSettings)
     activity = ActivityRepository(settings.activity_table, settings.retention_days)
-    client = _outbound(settings.allow_cidrs)
+    client = shared_client(settings.allow_cidrs)
 
     def executor(
         account_id: int, integration: str, actions: dict[str, Any], recorded: dict[str, Any]

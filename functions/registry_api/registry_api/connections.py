@@ -46,7 +46,7 @@ from hookyard.models.connections import (
     connection_response,
     destination_hosts,
 )
-from hookyard.outbound import OutboundClient, OutboundError, parse_networks
+from hookyard.outbound import OutboundClient, OutboundError, shared_client
 from registry_api.log import logger
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
@@ -79,7 +79,7 @@ def _registry() -> RegistryRepository:
 
 
 def _guard() -> OutboundClient:
-    return OutboundClient(allow=parse_networks(get_settings(OutboundSettings).allow_cidrs))
+    return shared_client(get_settings(OutboundSettings).allow_cidrs)
 
 
 @router.post(f"{BASE}/<connection_type>", responses={201: {"description": "Created; the secret is masked"}})
