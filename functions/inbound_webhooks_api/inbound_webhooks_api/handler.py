@@ -18,7 +18,7 @@ from hookyard.dal.inbound_webhooks import InboundWebhooksRepository
 from hookyard.models.common import IntegrationName, PageMeta
 from hookyard.models.inbound_webhooks import CreateInboundWebhookRequest, InboundWebhook, InboundWebhookList
 from hookyard.observability import API_CORRELATION_PATH
-from inbound_webhooks_api import logic
+from inbound_webhooks_api import ingest_doc, logic
 from inbound_webhooks_api.log import logger
 
 app = create_app(
@@ -27,7 +27,10 @@ app = create_app(
     swagger_path="/api/services/zis/inbound_webhooks/swagger",
     style=ErrorStyle.ZIS,
     logger=logger,
+    extra_paths=ingest_doc.PATHS,
+    extra_security_schemes=ingest_doc.SECURITY_SCHEMES,
 )
+TAGS = ["Inbound webhooks"]
 
 BASE = "/api/services/zis/inbound_webhooks/generic"
 Integration = Annotated[IntegrationName, Path(description="The integration the webhook belongs to")]
@@ -38,7 +41,12 @@ def _repo() -> InboundWebhooksRepository:
     return InboundWebhooksRepository(get_settings(ApiSettings).config_table)
 
 
-@app.post(f"{BASE}/<integration>", responses={201: {"description": "Created; the password is shown only here"}})
+@app.post(
+    f"{BASE}/<integration>",
+    summary="Create an inbound webhook",
+    tags=TAGS,
+    responses={201: {"description": "Created; the password is shown only here"}},
+)
 def create_webhook(integration: Integration, body: CreateInboundWebhookRequest) -> tuple[InboundWebhook, int]:
     account_id = caller_account_id(app)
     webhook = logic.create(_repo(), account_id, integration, body)
@@ -46,7 +54,7 @@ def create_webhook(integration: Integration, body: CreateInboundWebhookRequest) 
     return webhook, 201
 
 
-@app.get(f"{BASE}/<integration>")
+@app.get(f"{BASE}/<integration>", summary="List an integration's inbound webhooks", tags=TAGS)
 def list_webhooks(
     integration: Integration,
     size: Annotated[int | None, Query(alias="page[size]")] = None,
@@ -57,12 +65,17 @@ def list_webhooks(
     return InboundWebhookList(inbound_webhooks=webhooks, meta=PageMeta(has_more=cursor is not None, after=cursor))
 
 
-@app.get(f"{BASE}/<integration>/<uuid>")
+@app.get(f"{BASE}/<integration>/<uuid>", summary="Show an inbound webhook", tags=TAGS)
 def show_webhook(integration: Integration, uuid: Uuid) -> InboundWebhook:
     return logic.show(_repo(), caller_account_id(app), integration, uuid)
 
 
-@app.delete(f"{BASE}/<integration>/<uuid>", responses={204: {"description": "Deleted; its URL stops working"}})
+@app.delete(
+    f"{BASE}/<integration>/<uuid>",
+    summary="Delete an inbound webhook",
+    tags=TAGS,
+    responses={204: {"description": "Deleted; its URL stops working"}},
+)
 def delete_webhook(integration: Integration, uuid: Uuid) -> Response[str]:
     account_id = caller_account_id(app)
     logic.delete(_repo(), account_id, integration, uuid)
@@ -70,8 +83,17 @@ def delete_webhook(integration: Integration, uuid: Uuid) -> Response[str]:
     return no_content()
 
 
-@app.post(f"{BASE}/<integration>/<uuid>/credentials")
+@app.post(
+    f"{BASE}/<integration>/<uuid>/credentials",
+    summary="Rotate an inbound webhook's credentials",
+    tags=TAGS,
+    responses={
+        200: {"description": "New username and password (shown only here); the old pair is refused from now on"},
+        409: {"description": "The webhook was deleted meanwhile"},
+    },
+)
 def rotate_credentials(integration: Integration, uuid: Uuid) -> InboundWebhook:
+    """The path token stays, so senders only update their credentials."""
     account_id = caller_account_id(app)
     webhook = logic.rotate_credentials(_repo(), account_id, integration, uuid)
     logger.info("inbound webhook credentials rotated", account_id=account_id, integration=integration, uuid=uuid)
