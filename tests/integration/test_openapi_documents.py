@@ -109,6 +109,20 @@ def test_authenticated_routes_document_401_403_and_503_with_retry_after(api: str
         assert "Retry-After" in answer(document, operation, "503")["headers"], (method, path)
 
 
+def test_routes_that_take_a_body_document_415_for_one_that_is_not_json(api: str) -> None:
+    # When
+    document = served(api)
+
+    # Then
+    with_body = [(m, p, op) for m, p, op in operations(document) if "requestBody" in op and p != INGEST]
+    assert with_body
+    for method, path, operation in with_body:
+        assert body_schema(answer(document, operation, "415")) == {"$ref": f"#/components/schemas/{ENVELOPES[api]}"}, (
+            method,
+            path,
+        )
+
+
 def test_routes_with_a_path_parameter_document_404(api: str) -> None:
     # When
     document = served(api)

@@ -23,11 +23,22 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Route
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBase, HTTPBearer, OpenAPI, SecurityScheme
 from pydantic import BaseModel
 
-from hookyard.errors import BadRequest, HookyardError, NotFound, ServiceUnavailable, Unauthorized
+from hookyard.errors import (
+    BadRequest,
+    HookyardError,
+    NotFound,
+    ServiceUnavailable,
+    Unauthorized,
+    UnsupportedMediaType,
+)
 from hookyard.errors import ErrorStyle as ErrorStyle  # re-exported: the APIs name both from here
 from hookyard.errors import error_body as error_body
 from hookyard.jsonlimits import NestedTooDeep
@@ -35,6 +46,7 @@ from hookyard.jsonlimits import loads as json_loads
 from hookyard.models.common import V2Errors, ZisErrors
 
 JSON = "application/json"
+_READ_AS_JSON = frozenset({JSON, "application/x-www-form-urlencoded"})
 _SLASHES = re.compile("/{2,}")
 
 
@@ -106,6 +118,7 @@ IMPLIED_ANSWERS: dict[str, tuple[str, str]] = {
         "This token may not use this route: the operator token is for /api/admin, API tokens the rest",
     ),
     "404": ("NotFound", "Not found (another account's records are not found either)"),
+    "415": ("UnsupportedMediaType", "The body is not JSON: its Content-Type is not application/json"),
     "429": ("Throttled", "Too many requests: API Gateway's throttle answers, with its own body"),
     "503": ("ServiceUnavailable", "Storage is busy: retry after Retry-After seconds"),
 }
@@ -117,6 +130,19 @@ GATEWAY_MESSAGE = {
 }
 
 
+class JsonBodiesOnly(OpenAPIRequestValidationMiddleware):
+    """Powertools' request validation, reading JSON bodies only. It would parse form and
+    multipart bodies into fields itself (and a multipart label without a boundary raises
+    ValueError, a 500); to these APIs any label but JSON's is a 415."""
+
+    def _get_body(self, app: Any) -> dict[str, Any]:
+        content_type = app.current_event.headers.get("content-type", "").strip()
+        if content_type and not content_type.startswith(JSON):
+            raise RequestUnsupportedContentType("Unsupported content type", errors=[])
+        body: dict[str, Any] = super()._get_body(app)
+        return body
+
+
 class DocumentedResolver(APIGatewayRestResolver):
     """A resolver whose OpenAPI document says what the API answers, beyond what Powertools
     generates: validation errors as the 400 they are (not Powertools' 422), every error with
@@ -126,6 +152,8 @@ class DocumentedResolver(APIGatewayRestResolver):
 
     def __init__(self, *, style: ErrorStyle, extra_paths: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if self._enable_validation:
+            self._request_validation_middleware = JsonBodiesOnly()
         self.error_style = style
         self.extra_paths = dict(extra_paths or {})
 
@@ -188,6 +216,8 @@ def _complete_operation(
     implied = {"429"}  # the gateway throttles every route
     if operation.get("parameters") or operation.get("requestBody"):
         implied.add("400")
+    if operation.get("requestBody"):
+        implied.add("415")
     if not open_route:
         implied |= {"401", "403", "503"}  # the authorizer, and storage behind every such route
     if "{" in path:
@@ -241,6 +271,11 @@ def create_app(
         logger.info("request invalid", problems=[p.detail for p in problems])
         return error_response(style, problems or [BadRequest("request is invalid")])
 
+    @app.exception_handler(RequestUnsupportedContentType)  # type: ignore[untyped-decorator]
+    def _not_json(_: RequestUnsupportedContentType) -> Response[str]:
+        sent = (app.current_event.headers.get("content-type") or "").split(";", 1)[0].strip()
+        return _domain_error(UnsupportedMediaType(f"Content-Type {sent[:100]}: not accepted; send {JSON}"))
+
     @app.not_found
     def _no_route(_: NotFoundError) -> Response[str]:
         return error_response(style, NotFound())
@@ -260,11 +295,11 @@ def no_content() -> Response[str]:
 
 
 def as_json_request(event: dict[str, Any]) -> dict[str, Any]:
-    """Management APIs take JSON only, as UTF-8 text. `curl -d` labels its body
-    form-urlencoded, so that label is read as JSON instead of turning a JSON document into
-    one odd form field. A body the gateway passed base64-encoded is decoded here; one that
-    is not UTF-8 is handed on undecoded, so it is refused as not JSON (a 400) instead of
-    failing inside the resolver."""
+    """Management APIs take JSON only, as UTF-8 text, its media type in any case. `curl -d`
+    labels its body form-urlencoded, so that label is read as JSON instead of turning a
+    JSON document into one odd form field; any other label is a 415. A body the gateway
+    passed base64-encoded is decoded here; one that is not UTF-8 is handed on undecoded, so
+    it is refused as not JSON (a 400) instead of failing inside the resolver."""
     if event.get("isBase64Encoded") and event.get("body"):
         try:
             text = base64.b64decode(event["body"], validate=True).decode("utf-8")
@@ -273,8 +308,11 @@ def as_json_request(event: dict[str, Any]) -> dict[str, Any]:
         event = {**event, "body": text, "isBase64Encoded": False}
     headers = event.get("headers") or {}
     for name, value in headers.items():
-        if name.lower() == "content-type" and value.lower().startswith("application/x-www-form-urlencoded"):
-            return {**event, "headers": {**headers, name: "application/json"}}
+        if name.lower() != "content-type":
+            continue
+        media_type = value.split(";", 1)[0].strip().lower()  # media types ignore case
+        if media_type in _READ_AS_JSON and not value.startswith(JSON):
+            return {**event, "headers": {**headers, name: JSON}}
     return event
 
 
