@@ -70,6 +70,33 @@ def test_no_operation_promises_the_422_the_api_never_answers(api: str) -> None:
     assert "HTTPValidationError" not in document["components"]["schemas"]
 
 
+def _references(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from _references(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _references(item)
+
+
+def test_every_reference_in_the_document_points_at_something_it_holds(api: str) -> None:
+    # When
+    document = served(api)
+
+    # Then
+    dangling = []
+    for reference in set(_references(document)):
+        node: Any = document
+        for part in reference.removeprefix("#/").split("/"):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            dangling.append(reference)
+    assert dangling == []
+
+
 def test_validation_errors_are_documented_as_400_in_the_apis_error_body(api: str) -> None:
     # When
     document = served(api)

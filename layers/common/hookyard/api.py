@@ -166,7 +166,7 @@ class DocumentedResolver(APIGatewayRestResolver):
         model = ERROR_MODELS[self.error_style]
         components = document.setdefault("components", {})
         schemas = components.setdefault("schemas", {})
-        for unused in ("HTTPValidationError", "ValidationError"):
+        for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):  # Powertools' 422s
             schemas.pop(unused, None)
         error_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(error_schema.pop("$defs", {}))
