@@ -153,7 +153,7 @@ class DocumentedResolver(APIGatewayRestResolver):
     def __init__(self, *, style: ErrorStyle, extra_paths: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if self._enable_validation:
-            self._request_validation_middleware = JsonBodiesOnly()
+            self._request_validation_middleware = JsonBodiesOnly()  # type: ignore[no-untyped-call]
         self.error_style = style
         self.extra_paths = dict(extra_paths or {})
 
@@ -260,10 +260,13 @@ def create_app(
         security=[{"bearerAuth": []}, {"basicAuth": []}],
     )
 
-    @app.exception_handler(HookyardError)  # type: ignore[untyped-decorator]
-    def _domain_error(exc: HookyardError) -> Response[str]:
+    def refuse(exc: HookyardError) -> Response[str]:
         logger.info("request refused", status=exc.status, error=type(exc).__name__, detail=exc.detail)
         return error_response(style, exc)
+
+    @app.exception_handler(HookyardError)  # type: ignore[untyped-decorator]
+    def _domain_error(exc: HookyardError) -> Response[str]:
+        return refuse(exc)
 
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def _validation_error(exc: RequestValidationError) -> Response[str]:
@@ -274,7 +277,7 @@ def create_app(
     @app.exception_handler(RequestUnsupportedContentType)  # type: ignore[untyped-decorator]
     def _not_json(_: RequestUnsupportedContentType) -> Response[str]:
         sent = (app.current_event.headers.get("content-type") or "").split(";", 1)[0].strip()
-        return _domain_error(UnsupportedMediaType(f"Content-Type {sent[:100]}: not accepted; send {JSON}"))
+        return refuse(UnsupportedMediaType(f"Content-Type {sent[:100]}: not accepted; send {JSON}"))
 
     @app.not_found
     def _no_route(_: NotFoundError) -> Response[str]:
