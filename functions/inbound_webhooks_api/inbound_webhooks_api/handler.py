@@ -27,7 +27,7 @@ from hookyard.models.zendesk_sources import (
     ZendeskSourceList,
 )
 from hookyard.observability import API_CORRELATION_PATH
-from inbound_webhooks_api import logic, zendesk_sources
+from inbound_webhooks_api import ingest_doc, logic, zendesk_sources
 from inbound_webhooks_api.log import logger
 
 app = create_app(
@@ -36,7 +36,11 @@ app = create_app(
     swagger_path="/api/services/zis/inbound_webhooks/swagger",
     style=ErrorStyle.ZIS,
     logger=logger,
+    extra_paths=ingest_doc.PATHS,
+    extra_security_schemes=ingest_doc.SECURITY_SCHEMES,
 )
+TAGS = ["Inbound webhooks"]
+ZENDESK_TAGS = ["Zendesk sources"]
 
 BASE = "/api/services/zis/inbound_webhooks/generic"
 ZENDESK = "/api/services/zis/inbound_webhooks/zendesk"
@@ -48,7 +52,12 @@ def _repo() -> InboundWebhooksRepository:
     return InboundWebhooksRepository(get_settings(ApiSettings).config_table)
 
 
-@app.post(f"{BASE}/<integration>", responses={201: {"description": "Created; the password is shown only here"}})
+@app.post(
+    f"{BASE}/<integration>",
+    summary="Create an inbound webhook",
+    tags=TAGS,
+    responses={201: {"description": "Created; the password is shown only here"}},
+)
 def create_webhook(integration: Integration, body: CreateInboundWebhookRequest) -> tuple[InboundWebhook, int]:
     account_id = caller_account_id(app)
     webhook = logic.create(_repo(), account_id, integration, body)
@@ -56,7 +65,7 @@ def create_webhook(integration: Integration, body: CreateInboundWebhookRequest) 
     return webhook, 201
 
 
-@app.get(f"{BASE}/<integration>")
+@app.get(f"{BASE}/<integration>", summary="List an integration's inbound webhooks", tags=TAGS)
 def list_webhooks(
     integration: Integration,
     size: Annotated[int | None, Query(alias="page[size]")] = None,
@@ -67,12 +76,17 @@ def list_webhooks(
     return InboundWebhookList(inbound_webhooks=webhooks, meta=PageMeta(has_more=cursor is not None, after=cursor))
 
 
-@app.get(f"{BASE}/<integration>/<uuid>")
+@app.get(f"{BASE}/<integration>/<uuid>", summary="Show an inbound webhook", tags=TAGS)
 def show_webhook(integration: Integration, uuid: Uuid) -> InboundWebhook:
     return logic.show(_repo(), caller_account_id(app), integration, uuid)
 
 
-@app.delete(f"{BASE}/<integration>/<uuid>", responses={204: {"description": "Deleted; its URL stops working"}})
+@app.delete(
+    f"{BASE}/<integration>/<uuid>",
+    summary="Delete an inbound webhook",
+    tags=TAGS,
+    responses={204: {"description": "Deleted; its URL stops working"}},
+)
 def delete_webhook(integration: Integration, uuid: Uuid) -> Response[str]:
     account_id = caller_account_id(app)
     logic.delete(_repo(), account_id, integration, uuid)
@@ -80,8 +94,17 @@ def delete_webhook(integration: Integration, uuid: Uuid) -> Response[str]:
     return no_content()
 
 
-@app.post(f"{BASE}/<integration>/<uuid>/credentials")
+@app.post(
+    f"{BASE}/<integration>/<uuid>/credentials",
+    summary="Rotate an inbound webhook's credentials",
+    tags=TAGS,
+    responses={
+        200: {"description": "New username and password (shown only here); the old pair is refused from now on"},
+        409: {"description": "The webhook was deleted meanwhile"},
+    },
+)
 def rotate_credentials(integration: Integration, uuid: Uuid) -> InboundWebhook:
+    """The path token stays, so senders only update their credentials."""
     account_id = caller_account_id(app)
     webhook = logic.rotate_credentials(_repo(), account_id, integration, uuid)
     logger.info("inbound webhook credentials rotated", account_id=account_id, integration=integration, uuid=uuid)
@@ -97,6 +120,8 @@ def _sources() -> ZendeskSourcesRepository:
 
 @app.post(
     f"{ZENDESK}/<integration>",
+    summary="Create a Zendesk source",
+    tags=ZENDESK_TAGS,
     responses={201: {"description": "Created; the basic auth password (if asked for) is shown only here"}},
 )
 def create_zendesk_source(integration: Integration, body: CreateZendeskSourceRequest) -> tuple[ZendeskSource, int]:
@@ -106,7 +131,7 @@ def create_zendesk_source(integration: Integration, body: CreateZendeskSourceReq
     return source, 201
 
 
-@app.get(f"{ZENDESK}/<integration>")
+@app.get(f"{ZENDESK}/<integration>", summary="List an integration's Zendesk sources", tags=ZENDESK_TAGS)
 def list_zendesk_sources(
     integration: Integration,
     size: Annotated[int | None, Query(alias="page[size]")] = None,
@@ -117,12 +142,17 @@ def list_zendesk_sources(
     return ZendeskSourceList(zendesk_sources=sources, meta=PageMeta(has_more=cursor is not None, after=cursor))
 
 
-@app.get(f"{ZENDESK}/<integration>/<uuid>")
+@app.get(f"{ZENDESK}/<integration>/<uuid>", summary="Show a Zendesk source", tags=ZENDESK_TAGS)
 def show_zendesk_source(integration: Integration, uuid: Uuid) -> ZendeskSource:
     return zendesk_sources.show(_sources(), caller_account_id(app), integration, uuid)
 
 
-@app.delete(f"{ZENDESK}/<integration>/<uuid>", responses={204: {"description": "Deleted; its URL stops working"}})
+@app.delete(
+    f"{ZENDESK}/<integration>/<uuid>",
+    summary="Delete a Zendesk source",
+    tags=ZENDESK_TAGS,
+    responses={204: {"description": "Deleted; its URL stops working"}},
+)
 def delete_zendesk_source(integration: Integration, uuid: Uuid) -> Response[str]:
     account_id = caller_account_id(app)
     zendesk_sources.delete(_sources(), account_id, integration, uuid)
@@ -130,7 +160,11 @@ def delete_zendesk_source(integration: Integration, uuid: Uuid) -> Response[str]
     return no_content()
 
 
-@app.put(f"{ZENDESK}/<integration>/<uuid>/signing_secret")
+@app.put(
+    f"{ZENDESK}/<integration>/<uuid>/signing_secret",
+    summary="Set a Zendesk source's signing secret",
+    tags=ZENDESK_TAGS,
+)
 def replace_zendesk_signing_secret(
     integration: Integration, uuid: Uuid, body: ReplaceSigningSecretRequest
 ) -> ZendeskSource:
