@@ -63,12 +63,13 @@ class InboundWebhooksRepository:
 
     def delete(self, account_id: int, integration: str, uuid: str) -> None:
         record = self.get(account_id, integration, uuid)
-        aws.dynamodb().transact_write_items(
-            TransactItems=[
-                {"Delete": {"TableName": self.table, "Key": key(account_pk(account_id), _sk(integration, uuid))}},
-                {"Delete": {"TableName": self.table, "Key": ingest_key(record.token)}},
-            ]
-        )
+        with mapped_errors(conflict="inbound webhook changed meanwhile, retry"):  # busy storage: a 503, not a 500
+            aws.dynamodb().transact_write_items(
+                TransactItems=[
+                    {"Delete": {"TableName": self.table, "Key": key(account_pk(account_id), _sk(integration, uuid))}},
+                    {"Delete": {"TableName": self.table, "Key": ingest_key(record.token)}},
+                ]
+            )
 
     def replace_credentials(self, record: InboundWebhookRecord, username: str, password_hash: str) -> None:
         """Swap the webhook's credentials on both items at once; the old ones stop working."""
