@@ -256,8 +256,9 @@ def list_invocations(
     after: After = None,
     before: Before = None,
 ) -> InvocationList:
-    """Invocations ordered by latest_completed_at (created_at until an attempt
-    completes); filter[from_ts] / filter[to_ts] bound that time."""
+    """Invocations in the order they were made (newest first unless
+    sort=latest_completed_at, Zendesk's name for the order, asks for oldest first);
+    filter[from_ts] / filter[to_ts] bound when they were made (README, "Invocation storage")."""
     page = logic.list_invocations(
         services(),
         caller_account_id(app),
