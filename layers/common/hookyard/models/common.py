@@ -55,3 +55,15 @@ class V2Errors(BaseModel):
     """The error body of /api/v2 and /api/admin: one object per problem."""
 
     errors: list[V2Error]
+
+
+class IngestTargetRecord(BaseModel):
+    """A stored record that ingest answers for by its path token: an inbound webhook, a
+    Zendesk source (their items: hookyard.dal.ingest_targets)."""
+
+    id: str
+    uuid: str
+    account_id: int
+    integration: str
+    token: str
+    created_at: datetime

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from hookyard.models.common import PageMeta, Request, Timestamp
+from hookyard.models.common import IngestTargetRecord, PageMeta, Request, Timestamp
 
 ZENDESK_INGEST_PATH_PREFIX = "/api/services/zis/inbound_webhooks/zendesk/ingest/"
 TOLERANCE_DEFAULT, TOLERANCE_MIN, TOLERANCE_MAX = 300, 30, 3600
@@ -62,7 +62,7 @@ class ReplaceSigningSecretRequest(Request):
     )
 
 
-class ZendeskSourceRecord(BaseModel):
+class ZendeskSourceRecord(IngestTargetRecord):
     """What is stored: the signing secret sealed, the password only as its SHA-256."""
 
     id: str
