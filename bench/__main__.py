@@ -5,14 +5,20 @@
    handler imported the same way, sampled just before and after it.
 2. Warm ingest: CPU time per request of the built ingest handler with in-memory AWS
    fakes, as a ratio to the request's irreducible work, block by block.
-3. Flow engine: time per state transition of run_flow (from the built layer) over a
-   200-transition Pass/Choice flow, as a ratio to a plain loop doing the same JSONPath
-   reads, writes and comparisons.
+3. Flow transitions: time per state transition of run_flow and the step records the
+   flow runner stores (from the built layer) over a 200-transition Pass/Choice flow, as
+   a ratio to a plain loop doing the same JSONPath reads, writes and comparisons and
+   building the same records (bench/flow.py; `python -m bench.flow` runs it alone).
 4. Delivery batch: the delivery handler (source tree, on moto, in a child process) on
    10 messages to a receiver that answers after 200 ms, as a ratio to 1 message.
 5. AWS cost per million events (bench/cost.py: source tree, on moto, in a child
    process): every AWS request of four paths counted and priced with bench/prices.json,
    as a ratio to each path's floor.
+6. Routing: the router (source tree, on moto, in a child process) per event with 100,000
+   routes in the subscription index, as a ratio to 10; fan-out to 1, 10, 100 webhooks;
+   AWS calls per routed event.
+7. Latency: `hookyard dev` for this tree and for the commit before the router, side by
+   side, ingest accepted -> receiver called, p50/p95 and what the router's hop adds.
 
 Baselines are measured in the same run, interleaved with the subjects (AB BA ...), and
 each ratio is a subject sample over the baseline measured next to it, so that a busy
@@ -34,8 +40,19 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import cold, cost, delivery, flow, warm
-from bench.report import print_cold, print_cost, print_delivery, print_flow, print_markdown, print_warm
+from bench import cold, cost, delivery, flow, latency, routing, warm
+from bench.report import (
+    latency_line,
+    print_cold,
+    print_cost,
+    print_delivery,
+    print_flow,
+    print_latency,
+    print_markdown,
+    print_routing,
+    print_warm,
+    routing_line,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -56,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cost-events", type=int, default=cost.EVENTS, help=f"cost: events per path (default {cost.EVENTS})"
     )
+    parser.add_argument("--routing-rounds", type=int, default=routing.ROUNDS, help="routing rounds")
+    parser.add_argument("--latency-events", type=int, default=latency.EVENTS, help="latency events per stack")
     args = parser.parse_args(argv)
     build_dir: Path = args.build_dir
     if not (build_dir / "template.yaml").exists():
@@ -81,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     print_warm(warm_result)
 
     print(
-        f"\nflow engine: {args.flow_blocks} alternating blocks of {args.flow_runs} runs of a "
+        f"\nflow transitions: {args.flow_blocks} alternating blocks of {args.flow_runs} runs of a "
         f"{2 * flow.PASS_STATES}-transition Pass/Choice flow ...",
         flush=True,
     )
@@ -105,7 +124,16 @@ def main(argv: list[str] | None = None) -> int:
     cost_result = cost.run(events=args.cost_events)
     print_cost(cost_result)
 
+    print(f"\n{routing.describe(args.routing_rounds)}", flush=True)
+    routing_result = routing.run(rounds=args.routing_rounds)
+    print_routing(routing_result)
+
+    print(f"\n{latency.describe(args.latency_events)}", flush=True)
+    latency_result = latency.run(events=args.latency_events)
+    print_latency(latency_result)
+
     print_markdown(cold_result, warm_result, flow_result, delivery_result, cost_result)
+    print(f"\n{routing_line(routing_result)}\n\n{latency_line(latency_result)}")
     elapsed = time.perf_counter() - started
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -123,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         "flow_engine": flow_result.to_json(),
         "delivery_batch": delivery_result.to_json(),
         "cost": cost_result.to_json(),
+        "routing": routing_result.to_json(),
+        "latency": latency_result.to_json(),
     }
     RESULTS.write_text(json.dumps(document, indent=2) + "\n")
     print(f"\nwrote {RESULTS.relative_to(ROOT)} ({elapsed:.0f} s)")

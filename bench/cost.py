@@ -7,7 +7,8 @@ the handlers make is counted through botocore's event hooks on the one boto3 ses
 `hookyard.aws` makes its clients from, with its parameters and its answer, and turned
 into the units AWS bills:
 
-- API Gateway: one REST API request per ingest request (the template's API is REST).
+- API Gateway: one request per ingest request, at the price of the API the template gives
+  ingest (an HTTP API; the management API is REST).
 - Lambda: one request per invocation and its duration at the template's MemorySize,
   rounded up to the millisecond. Durations are measured here as the process's CPU time
   during the invocation, on x86_64 with moto in-process (moto's time stands in for AWS's
@@ -36,8 +37,10 @@ into the units AWS bills:
 - KMS: per request (opened secrets are kept in memory for 5 minutes: after the warm-up a
   warm function makes none).
 - CloudWatch Logs: the bytes of every line the handlers write to stdout (Powertools JSON
-  logs and EMF metric lines), and Lambda's own START/END/REPORT lines, about
-  PLATFORM_LOG_BYTES per invocation, priced per GB ingested.
+  logs and EMF metric lines), and Lambda's own START and REPORT lines, about
+  PLATFORM_LOG_BYTES per invocation, when the template's SystemLogLevel writes them
+  (INFO or DEBUG; the template's default, WARN, writes none for an invocation that
+  succeeds), priced per GB ingested.
 
 Two runs per path. With SQS batches as the template configures them (a backlog): WARMUP
 events first (caches filled, breaker windows open, as in a warm function), then EVENTS
@@ -96,7 +99,8 @@ ONE_AT_A_TIME_WARMUP = 2
 KB = 1024
 CHUNK_BYTES = 64 * KB  # EventBridge and SQS bill each 64 KB chunk of a payload as one unit
 GIB = 1024**3
-PLATFORM_LOG_BYTES = 300  # Lambda's START, END and REPORT lines of one invocation, about
+PLATFORM_LOG_BYTES = 300  # Lambda's START and REPORT lines of one invocation (JSON), about
+PLATFORM_LOGGED_AT = frozenset({"INFO", "DEBUG"})  # SystemLogLevels that write them
 TRANSACTION_FACTOR = 2  # transactional reads and writes cost twice the units
 # Idle polling, not counted per event: Lambda long-polls each SQS event source (20 s
 # waits); with 5 pollers per mapping (assumed: AWS does not publish the idle count) that
@@ -390,6 +394,7 @@ class Meter:
         self.sizes: Counter[str] = Counter()
         self.invocations: defaultdict[str, list[tuple[float, float]]] = defaultdict(list)  # (ms, ms in moto)
         self.memory: dict[str, int] = {}
+        self.platform_logs: dict[str, bool] = {}
         self.log_bytes: Counter[str] = Counter()
         self.log_lines: Counter[str] = Counter()
         self.errors: list[str] = []
@@ -432,7 +437,7 @@ class Meter:
             self.actor = previous
 
     @contextlib.contextmanager
-    def invoking(self, function: str, memory_mb: int) -> Iterator[None]:
+    def invoking(self, function: str, memory_mb: int, platform_logs: bool = True) -> Iterator[None]:
         """One Lambda invocation of `function`: its requests, duration and log lines."""
         previous = (self.actor, self.function)
         self.actor = self.function = function
@@ -447,6 +452,7 @@ class Meter:
             self.actor, self.function = previous
             self.invocations[function].append((elapsed, (self.moto_seconds - moto_before) * 1000))
             self.memory[function] = memory_mb
+            self.platform_logs[function] = platform_logs
 
     # ------------------------------------------------------------ hooks
     def _keep_params(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
@@ -588,8 +594,12 @@ class Meter:
             self.sizes["PutEvents entry bytes"] += size
 
     # ------------------------------------------------------------ what AWS does for us
-    def api_request(self) -> None:
-        self.add("apigateway_rest_request", "REST API request to ingest", 1)
+    def api_request(self, kind: str) -> None:
+        """One ingest request through the API the template gives ingest (REST or HTTP)."""
+        if kind == "HttpApi":
+            self.add("apigateway_http_request", "HTTP API request to ingest", 1)
+        else:
+            self.add("apigateway_rest_request", "REST API request to ingest", 1)
 
     def rule_delivered(self, bodies: Sequence[str], queue: str) -> None:
         """The bus rule's SendMessage of each event to `queue` (SQS bills the queue owner)."""
@@ -617,8 +627,9 @@ class Meter:
             units[("lambda_arm64_gb_second", f"{function} duration at {memory} MB")] = sum(
                 lambda_gb_seconds(ms, memory) for ms, _ in samples
             )
-            platform = len(samples) * PLATFORM_LOG_BYTES
-            units[("cloudwatch_logs_ingest_gb", f"{function} START/END/REPORT lines")] = platform / GIB
+            if self.platform_logs[function]:
+                platform = len(samples) * PLATFORM_LOG_BYTES
+                units[("cloudwatch_logs_ingest_gb", f"{function} START/REPORT lines")] = platform / GIB
             if self.log_bytes[function]:
                 units[("cloudwatch_logs_ingest_gb", f"{function} log and metric lines")] = (
                     self.log_bytes[function] / GIB
@@ -801,6 +812,8 @@ class Stack:
         from webhooks_api.handler import lambda_handler as webhooks_api
 
         self.template = template
+        ingest_events = template.resources["IngestFunction"]["Properties"]["Events"].values()
+        self.ingest_api = next(e["Type"] for e in ingest_events if e["Properties"]["Method"] == "POST")
         self.meter = meter
         self.receiver = receiver
         self.sqs = sqs  # the event source mappings' client (from the counted session)
@@ -825,7 +838,7 @@ class Stack:
 
         spec = self.template.functions[function]
         context = LambdaContext(f"hookyard-{function}-bench", spec.memory, spec.timeout)
-        with self.meter.invoking(function, spec.memory):
+        with self.meter.invoking(function, spec.memory, spec.system_log_level in PLATFORM_LOGGED_AT):
             return self.handlers[function](event, context)
 
     def api(self, function: str, event: dict[str, Any], status: int) -> Any:
@@ -936,7 +949,7 @@ class Stack:
         event = copy.deepcopy(self.ingest_events[path.name])
         event["body"] = json.dumps(payload, ensure_ascii=False)
         event["requestContext"]["requestId"] = f"bench-{self.events_sent}"
-        self.meter.api_request()
+        self.meter.api_request(self.ingest_api)
         response = self.invoke("IngestFunction", event)
         require(response["statusCode"] == 200, f"ingest answered {response}")
 

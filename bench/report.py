@@ -7,8 +7,12 @@ from bench.cost import CostResult, markdown_lines
 from bench.cost import print_cost as print_cost
 from bench.delivery import BATCH, DELAY_SECONDS, DeliveryResult, Kind
 from bench.delivery import TARGET as DELIVERY_TARGET
-from bench.flow import TARGET as FLOW_TARGET
-from bench.flow import FlowResult
+from bench.flow import FlowResult, flow_line
+from bench.flow import print_flow as print_flow
+from bench.latency import LatencyResult
+from bench.routing import BATCH as ROUTING_BATCH
+from bench.routing import FANOUT, RoutingResult
+from bench.routing import TARGET as ROUTING_TARGET
 from bench.stats import median, quartiles, spread, verdict
 from bench.warm import TARGET as WARM_TARGET
 from bench.warm import WarmResult
@@ -72,49 +76,6 @@ def print_warm(result: WarmResult) -> None:
         f"{result.ratio}: CPU time, each handler block over the baseline block next to it, median over blocks "
         f"(median run); load average {_loads([r.load for r in result.runs])}"
     )
-
-
-def _flow_line(result: FlowResult) -> str:
-    engine, baseline = median(result.engine_us), median(result.baseline_us)
-    return (
-        f"Flow engine ({result.transitions} Pass/Choice transitions, no-op executor): "
-        f"{engine:.1f} µs/transition vs baseline {baseline:.2f} µs (a plain loop doing the same JSONPath reads, "
-        f"writes and comparisons), ratio {result.ratio:.1f} (target <= {FLOW_TARGET:.1f}: "
-        f"{verdict(result.ratio, FLOW_TARGET)}); with the step records built, as the flow runner reads them: "
-        f"{median(result.records_us):.2f} µs, ratio {result.records_ratio:.1f}; the same loop through jsonpath-ng's "
-        f"find()/update_or_create(): {median(result.jsonpath_us):.1f} µs"
-    )
-
-
-def print_flow(result: FlowResult) -> None:
-    rows = [
-        ("baseline (plain loop)", result.baseline_us, ""),
-        (
-            "run_flow",
-            result.engine_us,
-            f"{result.ratio:6.2f}  <= {FLOW_TARGET:<4.1f} {verdict(result.ratio, FLOW_TARGET)}",
-        ),
-        (
-            "run_flow + reading steps",
-            result.records_us,
-            f"{result.records_ratio:6.2f}  (reference: the step records built, as the flow runner reads them)",
-        ),
-        (
-            "jsonpath-ng API loop",
-            result.jsonpath_us,
-            f"{result.jsonpath_ratio:6.2f}  (reference only: the engine does not call find() for plain paths)",
-        ),
-    ]
-    width = max(len(label) for label, _, _ in rows)
-    print(f"\n{'per transition':<{width}}  {'median µs':>9}  {'p25-p75 µs':>13}  {'ratio':>6}  {'target':>7}")
-    for label, samples, tail in rows:
-        q1, q3 = quartiles(samples)
-        print(f"{label:<{width}}  {median(samples):9.2f}  {q1:6.2f}-{q3:<6.2f}  {tail}".rstrip())
-    if result.profile:
-        print("\nrun_flow under cProfile (% of profiled time; call overhead is inflated):")
-        print(f"  {'function':<32}  {'with callees':>12}  {'own':>5}")
-        for function, cumulative, own in result.profile:
-            print(f"  {function:<32}  {cumulative:11.1f}%  {own:4.1f}%")
 
 
 def _delivery_line(result: DeliveryResult) -> str:
@@ -193,8 +154,129 @@ def print_markdown(
             f"| {ratio.median:.2f}{span} | <= {target:.1f} ({verdict(ratio.median, target)}) |"
         )
     print(f"\n{_warm_line(warm)}")
-    print(f"\n{_flow_line(flow)}")
+    print(f"\n{flow_line(flow)}")
     print(f"\n{_delivery_line(delivery)}")
     if cost is not None:
         print()
         print("\n".join(markdown_lines(cost)))
+
+
+# ------------------------------------------------------------------ routing (bench/routing.py)
+
+
+def _routes_label(result: RoutingResult, table: str, matches: int | None = None) -> str:
+    label = f"{result.table_routes[table]:,} routes"
+    return label if matches is None else f"{label}, {matches} {'match' if matches == 1 else 'matches'}"
+
+
+def routing_line(result: RoutingResult) -> str:
+    small, big = result.small, result.big
+    fan = result.case("matched", FANOUT[-1])
+    return (
+        f"Routing (router on moto, CPU time, batches of {ROUTING_BATCH}): an event matching one webhook costs "
+        f"{big.median_us:.0f} µs with {_routes_label(result, 'big')} in the index vs {small.median_us:.0f} µs with "
+        f"{_routes_label(result, 'small')}, ratio {result.ratio:.2f} (target <= {ROUTING_TARGET:.1f}: "
+        f"{verdict(result.ratio, ROUTING_TARGET)}; outside moto {result.outside_moto_ratio:.2f}); "
+        f"{big.per_event('dynamodb.Query'):.0f} Queries per event reading {big.items_per_event:.0f} item in all, "
+        f"{big.per_batch('sqs.SendMessageBatch'):.0f} SendMessageBatch per batch of {ROUTING_BATCH}; "
+        f"fan-out to {FANOUT[-1]} webhooks: {fan.per_destination_us:.0f} µs per destination, each one beyond "
+        f"the first {result.marginal_us('matched', FANOUT[-1]):.0f} µs (to {FANOUT[1]}: "
+        f"{result.marginal_us('matched', FANOUT[1]):.0f} µs); with / without "
+        f"{result.table_routes['big'] - result.table_routes['matched']:,} unmatched routes: "
+        f"{result.unmatched_ratio(FANOUT[-1]):.2f}"
+    )
+
+
+def print_routing(result: RoutingResult) -> None:
+    width = len(_routes_label(result, "big", FANOUT[-1])) + 2
+    print(f"\n{'CPU µs per event':<{width}}  {'median':>7}  {'p25-p75':>13}  {'in moto':>7}  {'outside':>7}  ratio")
+    for table in ("small", "big"):
+        case = result.case(table, 1)
+        q1, q3 = quartiles(case.us)
+        tail = ""
+        if table == "big":
+            tail = (
+                f"  {result.ratio:.2f} <= {ROUTING_TARGET:.1f} {verdict(result.ratio, ROUTING_TARGET)}"
+                f" (outside moto {result.outside_moto_ratio:.2f}, wall clock {result.wall_ratio:.2f})"
+            )
+        print(
+            f"{_routes_label(result, table, 1):<{width}}  {case.median_us:7.0f}  {q1:6.0f}-{q3:<6.0f}"
+            f"  {median(case.moto_us):7.0f}  {median(case.own_us):7.0f}{tail}"
+        )
+
+    print(
+        f"\n{'fan-out, CPU µs':<{width}}  {'/event':>7}  {'/destination':>12}  {'each extra':>10}"
+        f"  {'items read/event':>16}  {'Query/event':>11}  {'SendMessageBatch/event':>22}"
+    )
+    for table in ("matched", "big"):
+        for matches in FANOUT:
+            case = result.case(table, matches)
+            extra = f"{result.marginal_us(table, matches):10.0f}" if matches > 1 else f"{'':10}"
+            print(
+                f"{_routes_label(result, table, matches):<{width}}  {case.median_us:7.0f}"
+                f"  {case.per_destination_us:12.0f}  {extra}  {case.items_per_event:16.1f}"
+                f"  {case.per_event('dynamodb.Query'):11.1f}  {case.per_event('sqs.SendMessageBatch'):22.1f}"
+            )
+    ratios = ", ".join(f"{m}: {result.unmatched_ratio(m):.2f}" for m in FANOUT)
+    unmatched = result.table_routes["big"] - result.table_routes["matched"]
+    print(f"per event with / without the {unmatched:,} unmatched routes, by matches: {ratios}")
+
+    print(f"\nAWS calls per batch of {ROUTING_BATCH} events, each matching 1 webhook (botocore before-call hooks):")
+    for table in ("small", "big"):
+        case = result.case(table, 1)
+        calls = ", ".join(f"{op} {case.per_batch(op):g}" for op in case.calls)
+        label = _routes_label(result, table)
+        print(f"  {label:>15}: {calls}; the Queries read {case.items_per_event:.1f} items per event")
+    print(
+        "  a Query per partition the event can match (its type, then the account's wildcard), "
+        "a SendMessageBatch per 10 destinations of the batch"
+    )
+    stock, partition = result.stock_query_ms, result.partition_query_ms
+    print(
+        f"\nmoto as shipped: one Query of that partition took {stock['small']:.1f} ms (CPU) in the "
+        f"{_routes_label(result, 'small')} table and {stock['big']:.0f} ms in the {_routes_label(result, 'big')} "
+        f"one (moto sorts the whole table for each Query; DynamoDB reads only the partition); by partition "
+        f"{partition['small']:.1f} and {partition['big']:.1f} ms, same answers. The batches above run with moto's "
+        "Query and SendMessage at AWS's complexity (bench/routing.py says how)."
+    )
+    print(f"(writing the tables took {result.setup_s:.0f} s, the timed rounds {result.timed_s:.0f} s)")
+
+
+# ------------------------------------------------------------------ latency (bench/latency.py)
+
+
+def latency_line(result: LatencyResult) -> str:
+    before, after, pause = result.before, result.after, result.budget_ms
+    return (
+        f"End-to-end latency on `hookyard dev` (ingest's 200 -> receiver called, {result.events} events each, "
+        f"alternating): p50 {before.p50:.0f} ms before the router ({result.before_commit}) vs {after.p50:.0f} ms "
+        f"after ({result.after_commit or 'this tree'}), +{result.p50_added_ms:.0f} ms; p95 {before.p95:.0f} vs "
+        f"{after.p95:.0f} ms, +{result.p95_added_ms:.0f} ms (target: no more than the poll pause the hop adds, "
+        f"{pause:.0f} ms: p50 {verdict(result.p50_added_ms, pause)}, p95 {verdict(result.p95_added_ms, pause)}; "
+        f"one whole poll period, pause + empty receive, is {result.period_ms:.0f} ms; this tree's pollers wake "
+        "when something is sent, as a long poll would)"
+    )
+
+
+def print_latency(result: LatencyResult) -> None:
+    print(f"\n{'ingest 200 -> receiver':<24}  {'p50 ms':>7}  {'p95 ms':>7}  {'min-max ms':>15}  {'ingest p50 ms':>13}")
+    after = f"after ({result.after_commit or 'this tree'})"
+    for label, side in ((f"before ({result.before_commit})", result.before), (after, result.after)):
+        spread = f"{min(side.latency_ms):.0f}-{max(side.latency_ms):.0f}"
+        print(f"{label:<24}  {side.p50:7.0f}  {side.p95:7.0f}  {spread:>15}  {median(side.ingest_ms):13.0f}")
+    budget = result.budget_ms
+    print(
+        f"{'added by the router':<24}  {result.p50_added_ms:+7.0f}  {result.p95_added_ms:+7.0f}"
+        f"  (poll pause {budget:.0f} ms: p50 {verdict(result.p50_added_ms, budget)},"
+        f" p95 {verdict(result.p95_added_ms, budget)})"
+    )
+    print(
+        f"one poll period (pause + an empty ReceiveMessage, {median(result.after.receive_ms):.0f} ms): "
+        f"{result.period_ms:.0f} ms. This tree's pollers wake as soon as something is sent (hookyard_dev's "
+        "Arrivals, as Lambda's long polls pick a message up), so the router's hop costs its own time, not a period."
+    )
+    old, new = result.layout["before"], result.layout["after"]
+    print(
+        f"stacks checked: before has no routing queue and {old['bus_rules_with_one_webhook']} bus rule(s) with one "
+        f"webhook; after has a routing queue and {new['bus_rules_with_one_webhook']} ({result.elapsed_s:.0f} s)"
+    )

@@ -45,17 +45,50 @@ class EmbeddedAws:
         )
 
 
+class Arrivals:
+    """Something may have reached a queue: an SQS send, or an event the bus's rules hand
+    to one. The queue pollers wait on it between short polls, so a message is picked up
+    as soon as it is sent, as Lambda's long-polling event source mappings do, without a
+    long poll holding the embedded AWS (which answers one request at a time)."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._count = 0
+
+    def mark(self) -> None:
+        with self._changed:
+            self._count += 1
+            self._changed.notify_all()
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def wait(self, seen: int, timeout: float) -> None:
+        """Return once something arrived after `seen` (a `count` read before), or after `timeout`."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._count != seen, timeout)
+
+
+ARRIVALS = Arrivals()
+_SENDS = ("AmazonSQS.SendMessage", "AmazonSQS.SendMessageBatch", "AWSEvents.PutEvents")
+
+
 def serialise_requests(server: Any) -> None:
     """moto's backends are not thread-safe (a transaction deep-copies a table while
     another thread writes to it). AWS is, and our handlers call it from several threads
     (the delivery function sends a batch concurrently), so the embedded AWS answers one
-    request at a time. The handlers' own work, outbound HTTP included, stays concurrent."""
+    request at a time. The handlers' own work, outbound HTTP included, stays concurrent.
+    Every send marks ARRIVALS, which wakes the queue pollers."""
     lock = threading.Lock()
     app = server.app
 
     def locked(environ: Any, start_response: Any) -> Any:
         with lock:
-            return list(app(environ, start_response))
+            answer = list(app(environ, start_response))
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith(_SENDS):
+            ARRIVALS.mark()
+        return answer
 
     server.app = locked
 

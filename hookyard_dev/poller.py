@@ -20,6 +20,7 @@ import logging
 import threading
 from typing import Any
 
+from hookyard_dev.embedded_aws import ARRIVALS
 from hookyard_dev.runtime import FunctionRuntime
 from hookyard_dev.template import REGION, SqsMapping
 
@@ -92,6 +93,7 @@ class QueuePoller:
         while not self._stop.is_set():
             if not self._slots.acquire(timeout=IDLE_PAUSE_SECONDS):
                 continue
+            seen = ARRIVALS.count
             try:
                 messages = self.receive(wait_seconds=0)
             except Exception:
@@ -101,7 +103,8 @@ class QueuePoller:
                 continue
             if not messages:
                 self._slots.release()
-                self._stop.wait(IDLE_PAUSE_SECONDS)
+                # Until something is sent (or the pause is over: a delayed message comes due).
+                ARRIVALS.wait(seen, IDLE_PAUSE_SECONDS)
                 continue
             self._batches += 1
             name = f"{self.mapping.function_id}-batch-{self._batches}"

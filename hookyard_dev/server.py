@@ -65,6 +65,13 @@ def make_server(host: str, port: int, gateway: Gateway) -> ThreadingHTTPServer:
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
+        def __getattr__(self, name: str) -> object:
+            # Any other method (TRACE, CONNECT, FOO): the gateway answers it as API Gateway
+            # does, not http.server's 501 page.
+            if name.startswith("do_"):
+                return self._handle
+            raise AttributeError(name)
+
         def log_message(self, format: str, *args: object) -> None:
             log.info("%s %s", self.address_string(), format % args)
 

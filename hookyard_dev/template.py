@@ -89,6 +89,7 @@ class FunctionSpec:
     routes: tuple[ApiRoute, ...] = ()
     sqs: tuple[SqsMapping, ...] = ()
     layers: tuple[str, ...] = ()  # layer logical ids: Globals' first, then the function's (SAM appends lists)
+    system_log_level: str = "INFO"  # LoggingConfig.SystemLogLevel: INFO writes START and REPORT lines
 
     @property
     def module(self) -> str:
@@ -206,6 +207,9 @@ class Template:
             if fn == "Fn::Join":
                 sep, items = arg
                 return sep.join(str(self.resolve(i)) for i in items)
+            if fn == "Fn::FindInMap":
+                mapping, top, second = (self.resolve(a) for a in arg)
+                return self.doc["Mappings"][mapping][top][second]
         return {k: self.resolve(v) for k, v in value.items()}
 
     def _sub(self, name: str, extra: dict[str, Any]) -> str:
@@ -227,6 +231,15 @@ class Template:
                 **defaults.get("Environment", {}).get("Variables", {}),
                 **props.get("Environment", {}).get("Variables", {}),
             }
+            logging = self.resolve({**defaults.get("LoggingConfig", {}), **props.get("LoggingConfig", {})})
+            if logging.get("LogFormat") == "JSON":
+                # What Lambda sets for a function with advanced logging controls (Powertools
+                # reads the level, ahead of POWERTOOLS_LOG_LEVEL).
+                env = {
+                    "AWS_LAMBDA_LOG_FORMAT": "JSON",
+                    "AWS_LAMBDA_LOG_LEVEL": logging.get("ApplicationLogLevel", "INFO"),
+                    **env,
+                }
             routes, mappings = [], []
             for event in props.get("Events", {}).values():
                 ep = event.get("Properties", {})
@@ -235,6 +248,10 @@ class Template:
                     routes.append(
                         ApiRoute(logical_id, ep["Method"].upper(), ep["Path"], None if auth == "NONE" else auth)
                     )
+                elif event["Type"] == "HttpApi":
+                    # An HTTP API (payload format 1.0: the same event shape), served on the
+                    # same local port; Hookyard's HTTP API routes have no authorizer.
+                    routes.append(ApiRoute(logical_id, ep["Method"].upper(), ep["Path"], None))
                 elif event["Type"] == "SQS":
                     queue = ep["Queue"]
                     queue_id = queue["Fn::GetAtt"][0] if isinstance(queue, dict) else queue
@@ -255,6 +272,7 @@ class Template:
                 environment={k: str(self.resolve(v)) for k, v in env.items()},
                 timeout=int(props.get("Timeout", defaults.get("Timeout", 3))),
                 memory=int(props.get("MemorySize", defaults.get("MemorySize", 128))),
+                system_log_level=str(logging.get("SystemLogLevel", "INFO")),
                 routes=tuple(routes),
                 sqs=tuple(mappings),
                 layers=tuple(_ref_target(layer) for layer in [*defaults.get("Layers", []), *props.get("Layers", [])]),

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from tests.conftest import ROOT, load_event
 from tests.e2e.conftest import Dev, drain
@@ -43,6 +44,14 @@ def test_health_and_swagger_are_served(dev: Dev) -> None:
     assert "swagger" in ui.text.lower()
     assert f"{BASE}/{{integration}}" in spec.json()["paths"]
     assert dev.api("GET", "/api/admin/swagger", params={"format": "json"}).status_code == 200
+
+
+@pytest.mark.parametrize("method", ["TRACE", "FOO"])
+def test_a_method_no_route_has_gets_the_gateways_json_answer_not_an_html_page(dev: Dev, method: str) -> None:
+    answered = requests.request(method, dev.url + "/api/health", timeout=30)
+
+    assert answered.status_code == 404
+    assert answered.json()["errors"][0]["code"] == "1110"
 
 
 def test_create_show_list_over_http(dev: Dev) -> None:

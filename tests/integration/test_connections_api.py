@@ -13,7 +13,6 @@ import pytest
 
 from hookyard import crypto
 from hookyard.config import RegistrySettings, get_settings
-from hookyard.dal.activity import ActivityRepository
 from hookyard.dal.configs import ConfigsRepository
 from hookyard.dal.connections import ConnectionsRepository, seal_context
 from hookyard.dal.registry import RegistryRepository
@@ -866,11 +865,8 @@ def executor(client: OutboundClient, url: str) -> Any:
     return ActionExecutor(
         account_id=1,
         integration=INTEGRATION,
-        execution_id="exec-1",
-        attempt=1,
         actions={"call": {"method": "GET", "url": url, "connectionName": "basic_conn"}},
         recorded={},
-        activity=ActivityRepository(tables.activity_table),
         connections=repo(),
         configs=ConfigsRepository(tables.config_table),
         client=client,

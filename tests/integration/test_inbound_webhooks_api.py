@@ -222,6 +222,27 @@ def test_delete_of_another_accounts_webhook_answers_404_and_keeps_it() -> None:
     assert invoke(handler(), at("show", created))["statusCode"] == 200
 
 
+def test_a_delete_while_storage_is_busy_answers_503_and_keeps_the_webhook(monkeypatch: pytest.MonkeyPatch) -> None:
+    from botocore.exceptions import ClientError
+
+    from hookyard import aws
+
+    created = create()
+    client = aws.dynamodb()
+
+    def busy(**_: Any) -> None:
+        reasons = [{"Code": "None"}, {"Code": "ThrottlingError"}]
+        error = {"Error": {"Code": "TransactionCanceledException"}, "CancellationReasons": reasons}
+        raise ClientError(error, "TransactWriteItems")  # type: ignore[arg-type]
+
+    monkeypatch.setattr(client, "transact_write_items", busy)
+    response = invoke(handler(), at("delete", created))
+    monkeypatch.undo()
+
+    assert response["statusCode"] == 503
+    assert invoke(handler(), at("show", created))["statusCode"] == 200
+
+
 def test_rotate_credentials_returns_new_username_and_password_once() -> None:
     created = create()
 

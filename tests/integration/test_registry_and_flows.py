@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -180,6 +181,29 @@ def test_a_bad_bundle_is_a_400_naming_each_resource_and_path_and_stores_nothing(
     assert body(registry("list_bundles"))["bundles"] == []
 
 
+def test_a_bundle_too_large_to_store_is_a_400_naming_the_limit_and_stores_nothing() -> None:
+    # Given a valid bundle whose resources are 450 KB of JSON (a DynamoDB item holds 400 KB:
+    # storing it answered 500)
+    registry("create_integration")
+    bundle = tutorial("https://example.com/x")
+    flow = bundle["resources"]["post_tickets_to_webhook_flow"]["properties"]["definition"]
+    flow["States"]["Big"] = {"Type": "Pass", "Result": "x" * 450_000, "Next": "Zendesk.TicketCreated"}
+    flow["StartAt"] = "Big"
+
+    # When it is uploaded
+    response = upload(bundle)
+
+    # Then it is refused, saying how large it is and what fits, and nothing is stored
+    assert response["statusCode"] == 400
+    [error] = body(response)["errors"]
+    assert re.fullmatch(
+        r"resources: the bundle's resources are 45\d{4} bytes of JSON; a bundle holds at most 358400 bytes",
+        error["detail"],
+    )
+    assert body(registry("list_bundles"))["bundles"] == []
+    assert body(registry("list_job_specs", integration=INTEGRATION))["job_specs"] == []
+
+
 def job_spec_routes(name: str = "ticket_created_jobspec") -> list[dict[str, Any]]:
     return routes_of(f"J#{INTEGRATION}#{name}")
 
@@ -269,6 +293,38 @@ def test_an_ingested_ticket_runs_the_tutorial_flow_and_posts_to_the_receiver(rec
     execution = body(registry("show_execution", integration=INTEGRATION, execution_id=execution_id))["execution"]
     assert execution["status"] == "succeeded"
     assert [s["name"] for s in execution["steps"]] == ["Zendesk.TicketCreated"]
+
+
+def test_one_outbound_client_serves_every_message_of_a_container(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a guarded client whose calls note which client made them (building one makes an
+    # SSL context, about 23 ms of CPU: it used to be built for every record)
+    from hookyard.outbound import OutboundClient, OutboundResponse
+
+    setup_tutorial(receiver)
+    clients: list[OutboundClient] = []  # the clients themselves: ids of freed ones repeat
+    real_request = OutboundClient.request
+
+    def noting(self: OutboundClient, method: str, url: str, **kwargs: Any) -> OutboundResponse:
+        clients.append(self)
+        return real_request(self, method, url, **kwargs)
+
+    monkeypatch.setattr(OutboundClient, "request", noting)
+
+    # When two events run the flow, in two invocations
+    for ticket_id in (1, 2):
+        ingest(
+            "support",
+            "ticket.TicketCreated",
+            {"ticket_event": {"ticket": {**TICKET["ticket_event"]["ticket"], "id": ticket_id}}},
+        )
+        run_flow_queue()
+
+    # Then both calls went out through the same client
+    assert len(receiver.wait_for(2, "/tutorial")) == 2
+    assert len(clients) == 2
+    assert clients[0] is clients[1]
 
 
 def test_events_of_another_integration_do_not_reach_the_job_spec(receiver: Receiver) -> None:

@@ -134,3 +134,14 @@ def test_a_hookyard_notice_about_a_webhook_is_not_sent_to_that_webhook() -> None
     subject.route([("m1", notice)])
 
     assert [b["webhook_id"] for b in deliveries.bodies] == ["01WATCHER"]
+
+
+def test_a_batch_reads_each_partition_once() -> None:
+    from router.logic import BatchRoutes
+
+    index = MemoryRouteIndex([webhook_route("01A")])
+    subject = Router(BatchRoutes(index), MemoryQueue(), MemoryQueue(), MemoryQueue())
+
+    subject.route([(f"m{n}", event(n)) for n in range(10)])
+
+    assert len(index.reads) == 2  # the type's partition and the wildcard, once each

@@ -11,7 +11,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from pydantic import BaseModel
 
-from hookyard.api import ErrorStyle, create_app, swagger_options
+from hookyard.api import DocumentedResolver, ErrorStyle, create_app, request_json, swagger_options
 from tests.conftest import load_event
 
 TITLE, DESCRIPTION, PATH = "Hookyard operator API", "Accounts and API tokens.", "/api/admin/swagger"
@@ -39,8 +39,8 @@ def hookyard_app() -> APIGatewayRestResolver:
 
 def powertools_app() -> APIGatewayRestResolver:
     """The same app with Swagger enabled as Powertools documents it, at init."""
-    app = APIGatewayRestResolver(enable_validation=True)
-    app.enable_swagger(path=PATH, **swagger_options(TITLE, DESCRIPTION))
+    app = DocumentedResolver(style=ErrorStyle.V2, enable_validation=True, json_body_deserializer=request_json)
+    app.enable_swagger(path=PATH, **swagger_options(TITLE, DESCRIPTION, {}))
     add_routes(app)
     return app
 

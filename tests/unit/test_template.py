@@ -10,6 +10,7 @@ from hookyard_dev.template import Template
 from tests.conftest import OPERATOR_TOKEN
 
 INGEST_PATH = "/api/services/zis/inbound_webhooks/generic/ingest/{token}"
+ZENDESK_INGEST_PATH = "/api/services/zis/inbound_webhooks/zendesk/ingest/{token}"
 OPEN_ROUTES = {
     ("GET", "/api/health"),
     ("GET", "/api/admin/swagger"),
@@ -18,6 +19,7 @@ OPEN_ROUTES = {
     ("GET", "/api/v2/swagger"),
     ("POST", INGEST_PATH),
     ("GET", INGEST_PATH),  # the endpoint verification handshake
+    ("POST", ZENDESK_INGEST_PATH),  # Zendesk sources: Zendesk's signature instead
     ("GET", "/console"),  # the console's files; the page signs in with an API token
     ("GET", "/console/{proxy+}"),
 }
@@ -33,6 +35,11 @@ MANAGEMENT_ROUTES = {
     ("GET", "/api/services/zis/inbound_webhooks/generic/{integration}/{uuid}"),
     ("DELETE", "/api/services/zis/inbound_webhooks/generic/{integration}/{uuid}"),
     ("POST", "/api/services/zis/inbound_webhooks/generic/{integration}/{uuid}/credentials"),
+    ("POST", "/api/services/zis/inbound_webhooks/zendesk/{integration}"),
+    ("GET", "/api/services/zis/inbound_webhooks/zendesk/{integration}"),
+    ("GET", "/api/services/zis/inbound_webhooks/zendesk/{integration}/{uuid}"),
+    ("DELETE", "/api/services/zis/inbound_webhooks/zendesk/{integration}/{uuid}"),
+    ("PUT", "/api/services/zis/inbound_webhooks/zendesk/{integration}/{uuid}/signing_secret"),
 }
 
 
@@ -302,12 +309,21 @@ def test_no_function_may_change_eventbridge_rules(template: Template) -> None:
             assert not [a for a in actions if a.startswith("events:") and a != "events:PutEvents"], name
 
 
-def test_ingest_has_throttling_of_its_own_and_the_api_writes_access_logs(template: Template) -> None:
+def test_ingest_is_served_by_a_throttled_http_api_in_the_rest_event_shape(template: Template) -> None:
+    ingest_api = template.resources["IngestApi"]
+    events = template.resources["IngestFunction"]["Properties"]["Events"].values()
+
+    assert ingest_api["Type"] == "AWS::Serverless::HttpApi"
+    assert ingest_api["Properties"]["DefaultRouteSettings"]["ThrottlingRateLimit"] == {"Ref": "IngestRateLimit"}
+    assert ingest_api["Properties"]["AccessLogSettings"]["DestinationArn"]
+    assert {(e["Type"], e["Properties"]["PayloadFormatVersion"]) for e in events} == {("HttpApi", "1.0")}
+    assert {e["Properties"]["Path"] for e in events} == {INGEST_PATH, ZENDESK_INGEST_PATH}
+
+
+def test_the_management_api_is_throttled_and_writes_access_logs(template: Template) -> None:
     api = template.resources["HookyardApi"]["Properties"]
     settings = {(m["ResourcePath"], m["HttpMethod"]): m for m in api["MethodSettings"]}
-    ingest = settings[("/" + INGEST_PATH.replace("/", "~1"), "POST")]
 
-    assert ingest["ThrottlingRateLimit"] == {"Ref": "IngestRateLimit"}
     assert settings[("/*", "*")]["ThrottlingRateLimit"] == {"Ref": "ApiRateLimit"}
     assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
     assert template.doc["Globals"]["Api"]["OpenApiVersion"]  # no stray "Stage" stage
@@ -332,3 +348,38 @@ def test_every_function_names_its_service_as_its_logger_does(template: Template)
         package = spec.module.split(".")[0]
         log = importlib.import_module(f"{package}.log")
         assert spec.environment["POWERTOOLS_SERVICE_NAME"] == log.logger.service == package, logical_id
+
+
+def test_ingest_may_only_read_config_publish_keep_dedupe_records_and_open_secrets(template: Template) -> None:
+    # Given the ingest function's policy
+    [policy] = template.resources["IngestFunction"]["Properties"]["Policies"]
+
+    # When
+    grants = {(tuple(s["Action"]), str(s["Resource"])) for s in policy["Statement"]}
+
+    # Then each action is granted on the one resource that needs it
+    assert grants == {
+        (("dynamodb:GetItem",), str({"Fn::GetAtt": ["ConfigTable", "Arn"]})),
+        (("events:PutEvents",), str({"Fn::GetAtt": ["EventBus", "Arn"]})),
+        (
+            ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+            str({"Fn::GetAtt": ["ActivityTable", "Arn"]}),
+        ),
+        (("kms:Decrypt",), str({"Fn::GetAtt": ["SecretsKey", "Arn"]})),
+    }
+
+
+def test_functions_log_json_and_lambda_writes_no_start_or_report_lines_by_default(template: Template) -> None:
+    for spec in template.functions.values():
+        assert spec.environment["AWS_LAMBDA_LOG_FORMAT"] == "JSON"
+        assert spec.environment["AWS_LAMBDA_LOG_LEVEL"] == "INFO"  # the LogLevel parameter's default
+        assert spec.system_log_level == "WARN"
+
+
+def test_the_log_level_parameter_reaches_lambdas_log_filter_in_its_spelling() -> None:
+    parameters = {"OperatorTokenSha256": hashlib.sha256(OPERATOR_TOKEN.encode()).hexdigest()}
+    chosen = Template.load(parameters={**parameters, "LogLevel": "WARNING", "PlatformLogLevel": "INFO"})
+    ingest = chosen.functions["IngestFunction"]
+    assert ingest.environment["AWS_LAMBDA_LOG_LEVEL"] == "WARN"  # Lambda's name for WARNING
+    assert ingest.environment["POWERTOOLS_LOG_LEVEL"] == "WARNING"
+    assert ingest.system_log_level == "INFO"

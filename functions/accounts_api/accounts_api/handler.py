@@ -43,12 +43,18 @@ def _repo() -> AccountsRepository:
     return AccountsRepository(get_settings(ApiSettings).config_table)
 
 
-@app.get("/api/health", security=[])
+@app.get("/api/health", summary="Check that the API answers", tags=["Health"], security=[])
 def health() -> dict[str, str]:
+    """No token needed: `{"status": "ok"}` once the API and its function answer."""
     return {"status": "ok"}
 
 
-@app.post("/api/admin/accounts", responses={201: {"description": "Created"}})
+@app.post(
+    "/api/admin/accounts",
+    summary="Create an account",
+    tags=["Accounts"],
+    responses={201: {"description": "Created, with its first API token (shown only here)"}},
+)
 def create_account(body: CreateAccountRequest) -> tuple[AccountCreated, int]:
     require_operator(app)
     created = logic.create_account(_repo(), body.name)
@@ -56,7 +62,7 @@ def create_account(body: CreateAccountRequest) -> tuple[AccountCreated, int]:
     return created, 201
 
 
-@app.get("/api/admin/accounts")
+@app.get("/api/admin/accounts", summary="List accounts", tags=["Accounts"])
 def list_accounts(
     size: Annotated[int | None, Query(alias="page[size]")] = None,
     after: Annotated[str | None, Query(alias="page[after]")] = None,
@@ -67,13 +73,18 @@ def list_accounts(
     return AccountList(accounts=accounts, meta=PageMeta(has_more=cursor is not None, after=cursor))
 
 
-@app.get("/api/admin/accounts/<account_id>")
+@app.get("/api/admin/accounts/<account_id>", summary="Show an account", tags=["Accounts"])
 def show_account(account_id: AccountId) -> AccountResponse:
     require_operator(app)
     return AccountResponse(account=_repo().get_account(account_id))
 
 
-@app.post("/api/admin/accounts/<account_id>/tokens", responses={201: {"description": "Created"}})
+@app.post(
+    "/api/admin/accounts/<account_id>/tokens",
+    summary="Create an API token",
+    tags=["Tokens"],
+    responses={201: {"description": "Created; the token is shown only here"}},
+)
 def create_token(account_id: AccountId, body: CreateTokenRequest) -> tuple[TokenCreated, int]:
     require_operator(app)
     created = logic.create_token(_repo(), account_id, body.name)
@@ -81,13 +92,18 @@ def create_token(account_id: AccountId, body: CreateTokenRequest) -> tuple[Token
     return created, 201
 
 
-@app.get("/api/admin/accounts/<account_id>/tokens")
+@app.get("/api/admin/accounts/<account_id>/tokens", summary="List an account's API tokens", tags=["Tokens"])
 def list_tokens(account_id: AccountId) -> TokenList:
     require_operator(app)
     return TokenList(api_tokens=logic.list_tokens(_repo(), account_id))
 
 
-@app.delete("/api/admin/accounts/<account_id>/tokens/<token_id>", responses={204: {"description": "Revoked"}})
+@app.delete(
+    "/api/admin/accounts/<account_id>/tokens/<token_id>",
+    summary="Revoke an API token",
+    tags=["Tokens"],
+    responses={204: {"description": "Revoked: the token is refused from now on"}},
+)
 def revoke_token(account_id: AccountId, token_id: Annotated[str, Path(max_length=26)]) -> Response[str]:
     require_operator(app)
     logic.revoke_token(_repo(), account_id, token_id)

@@ -26,7 +26,7 @@ from hookyard.dal.throttle import InvocationThrottle
 from hookyard.dal.triggers import TriggersRepository
 from hookyard.dal.webhooks import WebhooksRepository
 from hookyard.observability import emit_counts
-from hookyard.outbound import OutboundClient, parse_networks
+from hookyard.outbound import shared_client
 from hookyard.queues import SqsQueue
 from hookyard.webhooks.breaker import BreakerStore
 from hookyard.webhooks.secrets import WebhookSecrets
@@ -41,7 +41,7 @@ def _delivery() -> Delivery:
         throttle=InvocationThrottle(settings.activity_table, settings.invocations_per_minute),
         breakers=BreakerStore(settings.activity_table),
         secrets=WebhookSecrets(KmsSealer()),
-        client=OutboundClient(allow=parse_networks(settings.allow_cidrs)),
+        client=shared_client(settings.allow_cidrs),
         queue=SqsQueue(settings.delivery_queue_url),
         bus=EventBridgeBus(settings.event_bus_name),
         recoveries=RecoveriesRepository(settings.activity_table, settings.retention_days),

@@ -1,21 +1,21 @@
 """Actions for the flow engine: a bundle's ZIS::Action::Http through its connection and
 the guarded outbound client, and ZIS's built-ins (Jq, LoadConfig, PatchConfig).
 
-Each completed call's result is recorded under its call key before it is returned, and
-a call whose key was recorded in an earlier run of the same attempt is answered from
-the record: a redelivered message does not repeat an action that already happened.
+A call whose step key was recorded in an earlier run of the same attempt is answered
+from the record (`recorded`), so a redelivered message does not repeat an action that
+already happened; the keys of the calls really made are noted in `called`, for the
+runner to record their steps (with the results) before the flow moves on.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from hookyard import clock
-from hookyard.dal.activity import ActivityRepository
+from hookyard import clock, jsonlimits
 from hookyard.dal.configs import ConfigsRepository
 from hookyard.dal.connections import ConnectionsRepository
 from hookyard.errors import HookyardError, NotFound
@@ -53,25 +53,22 @@ class _ConfigStore:
 class ActionExecutor:
     account_id: int
     integration: str
-    execution_id: str
-    attempt: int
     actions: dict[str, Any]  # action name -> ZIS::Action::Http definition
-    recorded: dict[str, Any]
-    activity: ActivityRepository
+    recorded: dict[str, Any]  # step key -> result, of this attempt's actions already completed
     connections: ConnectionsRepository
     configs: ConfigsRepository
     client: OutboundClient
     now: Callable[[], datetime] = clock.now  # when a response arrived, to read a Retry-After date
+    called: set[str] = field(default_factory=set)  # step keys of the calls made (not replayed)
 
     def __post_init__(self) -> None:
         self.builtins = BuiltinActions(_ConfigStore(self.configs, self.account_id, self.integration))
 
     def call(self, step_key: str, action_name: str, parameters: Any) -> Any:
-        call_key = f"{self.attempt}:{step_key}"
-        if call_key in self.recorded:
-            return self.recorded[call_key]
+        if step_key in self.recorded:
+            return self.recorded[step_key]
         result = self._execute(action_name, parameters)
-        self.activity.record_call(self.account_id, self.execution_id, call_key, result)
+        self.called.add(step_key)
         return result
 
     def _execute(self, action_name: str, parameters: Any) -> Any:
@@ -120,9 +117,14 @@ class ActionExecutor:
 
 
 def _parsed(body: bytes) -> Any:
+    """A response body as the flow sees it: its JSON, its text when it is not JSON, {}
+    when empty. JSON nested deeper than the flow data may be fails the action."""
     if not body.strip():
         return {}
+    text = body.decode("utf-8", errors="replace")
     try:
-        return json.loads(body)
+        return jsonlimits.loads(text)
+    except jsonlimits.NestedTooDeep as exc:
+        raise engine.ActionError("States.Runtime", f"the action's response {exc}") from None
     except ValueError:
-        return body.decode("utf-8", errors="replace")
+        return text

@@ -23,26 +23,23 @@ from hookyard.config import FlowRunnerSettings, get_settings
 from hookyard.dal.activity import ActivityRepository
 from hookyard.dal.configs import ConfigsRepository
 from hookyard.dal.connections import ConnectionsRepository
-from hookyard.outbound import OutboundClient, parse_networks
+from hookyard.outbound import shared_client
 from hookyard.queues import SqsQueue
 
 
 def _runner() -> Runner:
     settings = get_settings(FlowRunnerSettings)
     activity = ActivityRepository(settings.activity_table, settings.retention_days)
-    client = OutboundClient(allow=parse_networks(settings.allow_cidrs))
+    client = shared_client(settings.allow_cidrs)
 
     def executor(
-        account_id: int, integration: str, bundle: Any, recorded: dict[str, Any], attempt: int, execution_id: str
+        account_id: int, integration: str, actions: dict[str, Any], recorded: dict[str, Any]
     ) -> ActionExecutor:
         return ActionExecutor(
             account_id=account_id,
             integration=integration,
-            execution_id=execution_id,
-            attempt=attempt,
-            actions=bundle.actions,
+            actions=actions,
             recorded=recorded,
-            activity=activity,
             connections=ConnectionsRepository(settings.config_table),
             configs=ConfigsRepository(settings.config_table),
             client=client,

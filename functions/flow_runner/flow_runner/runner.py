@@ -1,15 +1,21 @@
 """Run one flow-queue message: start, resume or retry an execution of a job spec's flow.
 
-Durability: the execution record is written before the flow starts; every Action's
-result is recorded (by step key) before the flow moves on, so a crash and redelivery
-replays completed actions from their records instead of calling out again; the outcome
-is recorded before the message is acknowledged. Waits and whole-flow retries are new,
-delayed messages; the state they resume from lives in the execution record.
+Durability: the execution record is written before the flow starts; every completed
+Action's step is recorded with its result (by step key) before the flow moves on, so a
+crash and redelivery replays completed actions from their records instead of calling
+out again; the other steps and the outcome are recorded before the message is
+acknowledged. Waits and whole-flow retries are new, delayed messages; the state they
+resume from (the checkpoint, the flow's input) lives in the execution record, written
+only then.
+
+Each message does its work once: the flow is read as the upload validated it (never
+validated again), the event stays in memory, and nothing written is read back.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,12 +27,14 @@ from hookyard.dal.activity import ActivityRepository
 from hookyard.dal.registry import RegistryRepository
 from hookyard.errors import NotFound
 from hookyard.flows import engine
-from hookyard.flows.bundle import validate_bundle
 from hookyard.messages import JobSpecMessage, ResumeMessage
-from hookyard.models.activity import Execution, ExecutionStatus, Step
+from hookyard.models.activity import Execution, ExecutionStatus, StoredExecution
 from hookyard.models.registry import JobSpecState
 
 MAX_CHECKPOINT_BYTES = 300 * 1024  # a DynamoDB item holds 400 KB; leave room for the rest
+
+# (account_id, integration, actions, recorded results) -> the executor of one run
+ExecutorFactory = Callable[[int, str, dict[str, Any], dict[str, Any]], ActionExecutor]
 
 
 @dataclass(frozen=True)
@@ -40,7 +48,7 @@ class Runner:
     config_table: str
     activity: ActivityRepository
     queue: queues.Queue
-    executor_factory: Any  # (account_id, integration, bundle, recorded, attempt, execution_id) -> ActionExecutor
+    executor_factory: ExecutorFactory
 
     # ------------------------------------------------------------ entry points
     def handle(self, message: JobSpecMessage | ResumeMessage) -> Outcome | None:
@@ -71,94 +79,94 @@ class Runner:
             attempt=1,
             started_at=clock.now(),
         )
-        existing = self.activity.start_execution(message.account_id, execution)
-        if existing is not None and existing.status != ExecutionStatus.RUNNING:
-            # A redelivered message for an execution that already moved on: nothing to do.
-            return None
-        self.activity.update_execution(
-            message.account_id,
-            execution.id,
-            bundle=job_spec.bundle,
-            event=json.dumps(message.event),
-        )
-        if existing is None:
-            self._log(message.account_id, execution, "info", f"execution started for event {execution.event_id}")
-        return self._run(message.account_id, execution.id, checkpoint=None)
+        existing = self.activity.start_execution(message.account_id, execution, job_spec.bundle)
+        if existing is not None:
+            if existing.execution.status != ExecutionStatus.RUNNING:
+                # A redelivered message for an execution that already moved on: nothing to do.
+                return None
+            execution = existing.execution  # a redelivery: run it again, replaying what it did
+        # No "started" log entry: the execution record says it runs (one write fewer per
+        # execution); the integration's log gets its outcome, as in ZIS.
+        data = self._flow_input(message.account_id, message.integration, message.event)
+        return self._run(message.account_id, execution, job_spec.bundle, data, None, fresh=existing is None)
 
     def _resume(self, message: ResumeMessage) -> Outcome | None:
-        state = self.activity.execution_state(message.account_id, message.execution_id)
-        if state is None or state["status"] in ExecutionStatus.TERMINAL:
+        # Nothing is written before the run: its outcome is, and until then a redelivered
+        # message finds the execution as it was and resumes it the same way.
+        stored = self.activity.execution_state(message.account_id, message.execution_id)
+        if stored is None or stored.execution.status in ExecutionStatus.TERMINAL:
             return None
-        if message.kind == "retry" and state["status"] == ExecutionStatus.RETRYING:
-            attempt = int(state["attempt"]) + 1
-            self.activity.update_execution(
-                message.account_id,
-                message.execution_id,
-                status=ExecutionStatus.RUNNING,
-                attempt=attempt,
-                checkpoint=None,
-            )
-            return self._run(message.account_id, message.execution_id, checkpoint=None)
-        checkpoint = json.loads(state["checkpoint"]) if state.get("checkpoint") else None
-        self.activity.update_execution(message.account_id, message.execution_id, status=ExecutionStatus.RUNNING)
-        return self._run(message.account_id, message.execution_id, checkpoint=checkpoint)
+        execution, data = stored.execution, self._kept_input(message.account_id, stored)
+        if message.kind == "retry" and execution.status == ExecutionStatus.RETRYING:
+            execution = execution.model_copy(update={"attempt": execution.attempt + 1})
+            return self._run(message.account_id, execution, stored.bundle, data, None)
+        return self._run(message.account_id, execution, stored.bundle, data, stored.checkpoint)
 
     # ------------------------------------------------------------ running
-    def _run(self, account_id: int, execution_id: str, checkpoint: dict[str, Any] | None) -> Outcome:
-        state = self.activity.execution_state(account_id, execution_id)
-        assert state is not None
-        execution = Execution(**{k: v for k, v in state.items() if k in Execution.model_fields})
+    def _run(
+        self,
+        account_id: int,
+        execution: Execution,
+        bundle: str,
+        data: Any,
+        checkpoint: dict[str, Any] | None,
+        fresh: bool = False,
+    ) -> Outcome:
+        """Runs the flow (from `checkpoint`, if given) and records its steps and outcome.
+        `fresh`: the execution was created just now, so no action of it is recorded yet."""
         integration, attempt = execution.integration, execution.attempt
-        registry = RegistryRepository(self.config_table)
-        stored = registry.get_bundle_by_name(account_id, integration, state["bundle"])
-        if stored is None:
+        flow = RegistryRepository(self.config_table).get_flow(
+            account_id, integration, bundle, execution.flow_name.rsplit(":", 1)[-1]
+        )
+        if flow is None:
             return self._finish(
                 account_id,
                 execution,
                 ExecutionStatus.FAILED,
                 "States.Runtime",
-                "the bundle holding this flow was removed",
+                f"the flow {execution.flow_name} is no longer in its bundle",
             )
-        bundle = validate_bundle(
-            {
-                "zis_template_version": stored.zis_template_version,
-                "name": stored.name,
-                "description": stored.description,
-                "resources": stored.resources,
-            },
-            integration,
+        recorded = {} if fresh else self.activity.recorded_results(account_id, execution.id, attempt)
+        executor = self.executor_factory(account_id, integration, flow.actions, recorded)
+
+        def on_step(step: engine.StepRecord) -> None:
+            if step.key in executor.called:  # kept with its result before the flow moves on
+                self.activity.record_action(account_id, execution.id, attempt, step)
+
+        result = engine.run_flow(
+            flow.definition, data, executor, checkpoint=checkpoint, attempt=attempt, on_step=on_step
         )
-        flow_name = execution.flow_name.rsplit(":", 1)[-1]
-        definition = bundle.flows[flow_name]
-        event = json.loads(state["event"])
-        data = {
-            "account_id": account_id,
-            "integration_key": integration,
-            "subdomain": self._subdomain(account_id),
-            "input": event.get("body"),
-        }
-        recorded = self.activity.recorded_results(account_id, execution_id)
-        executor: ActionExecutor = self.executor_factory(
-            account_id, integration, bundle, recorded, attempt, execution_id
+        self.activity.record_steps(
+            account_id,
+            execution.id,
+            attempt,
+            [step for step in result.steps if step.key not in executor.called and step.key not in recorded],
         )
-        result = engine.run_flow(definition, data, executor, checkpoint=checkpoint, attempt=attempt)
-        self.activity.record_steps(account_id, execution_id, [_step(attempt, record) for record in result.steps])
         outcome = result.outcome
         if isinstance(outcome, engine.Waiting):
             saved = json.dumps(outcome.checkpoint, separators=(",", ":"))
-            if len(saved.encode()) > MAX_CHECKPOINT_BYTES:
+            kept = self._encoded(data)
+            size = len(saved.encode()) + len(kept.encode())
+            if size > MAX_CHECKPOINT_BYTES:
                 # The flow data must fit in the execution record to be resumed.
                 return self._finish(
                     account_id,
                     execution,
                     ExecutionStatus.FAILED,
                     "States.LimitExceeded",
-                    f"the flow's data is {len(saved.encode())} bytes at a Wait; at most "
+                    f"the flow's data and input are {size} bytes at a Wait; at most "
                     f"{MAX_CHECKPOINT_BYTES} bytes can be kept while it waits",
                 )
-            self.activity.update_execution(account_id, execution_id, status=ExecutionStatus.WAITING, checkpoint=saved)
+            self.activity.update_execution(
+                account_id,
+                execution.id,
+                status=ExecutionStatus.WAITING,
+                attempt=attempt,
+                checkpoint=saved,
+                flow_input=kept,
+            )
             self.queue.send_later(
-                {"kind": "continue", "account_id": account_id, "execution_id": execution_id}, outcome.seconds
+                {"kind": "continue", "account_id": account_id, "execution_id": execution.id}, outcome.seconds
             )
             self._log(account_id, execution, "info", f"waiting {outcome.seconds} s")
             return Outcome(ExecutionStatus.WAITING)
@@ -166,9 +174,16 @@ class Runner:
             # run_flow answers Failed once the retry schedule gives up.
             delay = outcome.delay_seconds
             self.activity.update_execution(
-                account_id, execution_id, status=ExecutionStatus.RETRYING, error=outcome.error, cause=outcome.cause
+                account_id,
+                execution.id,
+                status=ExecutionStatus.RETRYING,
+                attempt=attempt,
+                error=outcome.error,
+                cause=outcome.cause,
+                checkpoint=None,
+                flow_input=self._encoded(data),
             )
-            self.queue.send_later({"kind": "retry", "account_id": account_id, "execution_id": execution_id}, delay)
+            self.queue.send_later({"kind": "retry", "account_id": account_id, "execution_id": execution.id}, delay)
             self._log(
                 account_id,
                 execution,
@@ -183,14 +198,47 @@ class Runner:
     def _finish(
         self, account_id: int, execution: Execution, status: str, error: str | None, cause: str | None, text: str = ""
     ) -> Outcome:
+        # What was kept to resume it goes: the record is the outcome now.
         self.activity.update_execution(
-            account_id, execution.id, status=status, ended_at=clock.now(), error=error, cause=cause, checkpoint=None
+            account_id,
+            execution.id,
+            status=status,
+            attempt=execution.attempt,
+            ended_at=clock.now(),
+            error=error,
+            cause=cause,
+            checkpoint=None,
+            flow_input=None,
+            event=None,
         )
         if status == ExecutionStatus.SUCCEEDED:
             self._log(account_id, execution, "info", text)  # the flow's Succeed Message, as ZIS logs it
         else:
             self._log(account_id, execution, "error", f"execution failed: {error}: {cause}")
         return Outcome(status, error)
+
+    # ------------------------------------------------------------ the flow's input
+    def _flow_input(self, account_id: int, integration: str, event: dict[str, Any]) -> dict[str, Any]:
+        """What the flow gets, as in ZIS. An event from a Zendesk source names its Zendesk
+        account, as ZIS's flows read it."""
+        source = event.get("zendesk")
+        zendesk: dict[str, Any] = source if isinstance(source, dict) else {}
+        return {
+            "account_id": zendesk.get("account_id", account_id),
+            "integration_key": integration,
+            "subdomain": zendesk["subdomain"] if "subdomain" in zendesk else self._subdomain(account_id),
+            "input": event.get("body"),
+        }
+
+    def _kept_input(self, account_id: int, stored: StoredExecution) -> Any:
+        """The flow's input as the execution record keeps it (earlier versions kept the event)."""
+        if stored.flow_input is None and stored.event is not None:
+            return self._flow_input(account_id, stored.execution.integration, stored.event)
+        return stored.flow_input
+
+    @staticmethod
+    def _encoded(data: Any) -> str:
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
     # ------------------------------------------------------------ helpers
     def _log(self, account_id: int, execution: Execution, level: str, message: str) -> None:
@@ -209,16 +257,3 @@ class Runner:
             return AccountsRepository(self.config_table).get_account(account_id).name
         except NotFound:
             return ""
-
-
-def _step(attempt: int, record: Any) -> Step:
-    return Step(
-        key=f"{attempt}:{record.key}",
-        name=record.name,
-        type=record.type,
-        input=record.input,
-        output=record.output,
-        error=record.error,
-        started_at=record.started_at,
-        ended_at=record.ended_at,
-    )

@@ -8,11 +8,12 @@ from hookyard.errors import BadRequest
 from hookyard.models.inbound_webhooks import CreateInboundWebhookRequest, InboundWebhook, InboundWebhookRecord
 from hookyard.secrets import new_secret, new_username, sha256_hex
 
-# "ingest" is a path segment of its own: /generic/ingest/{token} is the ingest route.
+# "ingest" is a path segment of its own: /generic/ingest/{token} and /zendesk/ingest/{token}
+# are the ingest routes.
 RESERVED_INTEGRATIONS = frozenset({"ingest"})
 
 
-def _check_integration(integration: str) -> None:
+def check_integration(integration: str) -> None:
     if integration in RESERVED_INTEGRATIONS:
         raise BadRequest(f'integration: "{integration}" is reserved')
 
@@ -20,7 +21,7 @@ def _check_integration(integration: str) -> None:
 def create(
     repo: InboundWebhooksRepository, account_id: int, integration: str, request: CreateInboundWebhookRequest
 ) -> InboundWebhook:
-    _check_integration(integration)
+    check_integration(integration)
     password = new_secret()
     record = InboundWebhookRecord(
         id=ids.new_ulid(),

@@ -104,6 +104,7 @@ def _no_constants(name: str) -> Any:
 
 # Built once: json.loads / json.dumps with options build a new coder on every call.
 _DECODER = json.JSONDecoder(parse_constant=_no_constants)
+JSON_DECODER = _DECODER  # for the Zendesk path: JSON as EventBridge takes it (no NaN, no Infinity)
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 

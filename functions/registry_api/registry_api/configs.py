@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from hookyard.api import caller_account_id, no_content, page_size
@@ -22,6 +23,7 @@ from hookyard.dal.registry import RegistryRepository
 from hookyard.errors import NotFound
 from hookyard.models.common import IntegrationName, PageMeta
 from hookyard.models.configs import (
+    MAX_CONFIG_BYTES,
     Config,
     ConfigList,
     ConfigRecord,
@@ -34,6 +36,8 @@ from hookyard.models.configs import (
 from registry_api.log import logger
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+TAGS = ["Configs"]
+TOO_LARGE: OpenAPIResponse = {"description": f"The config is over {MAX_CONFIG_BYTES // 1024} KB as compact JSON"}
 
 BASE = "/api/services/zis/integrations/<integration>/configs"
 Integration_ = Annotated[IntegrationName, Path(description="The integration's name")]
@@ -54,7 +58,12 @@ def _registry() -> RegistryRepository:
     return RegistryRepository(get_settings(RegistrySettings).config_table)
 
 
-@router.post(BASE, responses={201: {"description": "Created"}})
+@router.post(
+    BASE,
+    summary="Create a config",
+    tags=TAGS,
+    responses={201: {"description": "Created"}, 409: {"description": "The scope has a config already"}, 413: TOO_LARGE},
+)
 def create_config(integration: Integration_, body: CreateConfigRequest) -> tuple[ConfigResponse, int]:
     account_id = caller_account_id(router)
     _registry().get_integration(account_id, integration)
@@ -63,7 +72,7 @@ def create_config(integration: Integration_, body: CreateConfigRequest) -> tuple
     return _response(record), 201
 
 
-@router.get(BASE)
+@router.get(BASE, summary="List an integration's configs", tags=TAGS)
 def list_configs(
     integration: Integration_, scope: ScopeFilter = None, size: Size = None, after: After = None
 ) -> ConfigList:
@@ -75,7 +84,7 @@ def list_configs(
     return ConfigList(configs=[Config.of(r) for r in records], meta=PageMeta(has_more=cursor is not None, after=cursor))
 
 
-@router.get(f"{BASE}/<scope>")
+@router.get(f"{BASE}/<scope>", summary="Show a config", tags=TAGS)
 def show_config(integration: Integration_, scope: Scope_) -> ConfigResponse:
     record = _repo().find(caller_account_id(router), integration, path_scope(scope))
     if record is None:
@@ -83,7 +92,12 @@ def show_config(integration: Integration_, scope: Scope_) -> ConfigResponse:
     return _response(record)
 
 
-@router.put(f"{BASE}/<scope>")
+@router.put(
+    f"{BASE}/<scope>",
+    summary="Replace a config",
+    tags=TAGS,
+    responses={200: {"description": "Replaced"}, 413: TOO_LARGE},
+)
 def replace_config(integration: Integration_, scope: Scope_, body: ReplaceConfigRequest) -> ConfigResponse:
     account_id = caller_account_id(router)
     name = path_scope(scope)
@@ -92,7 +106,16 @@ def replace_config(integration: Integration_, scope: Scope_, body: ReplaceConfig
     return _response(record)
 
 
-@router.patch(f"{BASE}/<scope>")
+@router.patch(
+    f"{BASE}/<scope>",
+    summary="Merge a patch into a config",
+    tags=TAGS,
+    responses={
+        200: {"description": "Merged"},
+        409: {"description": "The scope kept changing concurrently: retry"},
+        413: TOO_LARGE,
+    },
+)
 def patch_config(integration: Integration_, scope: Scope_, body: PatchConfigRequest) -> ConfigResponse:
     """A JSON merge patch (RFC 7396): null removes a key, nested objects merge."""
     account_id = caller_account_id(router)
@@ -102,7 +125,7 @@ def patch_config(integration: Integration_, scope: Scope_, body: PatchConfigRequ
     return _response(record)
 
 
-@router.delete(f"{BASE}/<scope>", responses={204: {"description": "Deleted"}})
+@router.delete(f"{BASE}/<scope>", summary="Delete a config", tags=TAGS, responses={204: {"description": "Deleted"}})
 def delete_config(integration: Integration_, scope: Scope_) -> Response[str]:
     account_id = caller_account_id(router)
     name = path_scope(scope)

@@ -46,10 +46,11 @@ from hookyard.models.connections import (
     connection_response,
     destination_hosts,
 )
-from hookyard.outbound import OutboundClient, OutboundError, parse_networks
+from hookyard.outbound import OutboundClient, OutboundError, shared_client
 from registry_api.log import logger
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+TAGS = ["Connections"]
 
 BASE = "/api/services/zis/integrations/<integration>/connections"
 Integration_ = Annotated[IntegrationName, Path(description="The integration's name")]
@@ -79,10 +80,18 @@ def _registry() -> RegistryRepository:
 
 
 def _guard() -> OutboundClient:
-    return OutboundClient(allow=parse_networks(get_settings(OutboundSettings).allow_cidrs))
+    return shared_client(get_settings(OutboundSettings).allow_cidrs)
 
 
-@router.post(f"{BASE}/<connection_type>", responses={201: {"description": "Created; the secret is masked"}})
+@router.post(
+    f"{BASE}/<connection_type>",
+    summary="Create a connection",
+    tags=TAGS,
+    responses={
+        201: {"description": "Created; the secret is masked"},
+        409: {"description": "The integration has a connection of that name (of any type)"},
+    },
+)
 def create_connection(
     integration: Integration_, connection_type: Type_, body: CreateBody
 ) -> tuple[ConnectionResponse, int]:
@@ -98,7 +107,7 @@ def create_connection(
     return connection_response(record), 201
 
 
-@router.get(f"{BASE}/all")
+@router.get(f"{BASE}/all", summary="List an integration's connections", tags=TAGS)
 def list_connections(integration: Integration_, size: Size = None, after: After = None) -> ConnectionList:
     """Every type, an array per type as ZIS answers. page[size] counts connections of all
     types together, taken in name order; page[after] goes on after the page's last name."""
@@ -109,13 +118,18 @@ def list_connections(integration: Integration_, size: Size = None, after: After 
     return connection_list(records, PageMeta(has_more=cursor is not None, after=cursor))
 
 
-@router.get(f"{BASE}/<connection_type>/<name>")
+@router.get(f"{BASE}/<connection_type>/<name>", summary="Show a connection", tags=TAGS)
 def show_connection(integration: Integration_, connection_type: Type_, name: Name_) -> ConnectionResponse:
     record = show(_repo(), caller_account_id(router), integration, connection_type, name)
     return connection_response(record)
 
 
-@router.patch(f"{BASE}/<connection_type>/<name>")
+@router.patch(
+    f"{BASE}/<connection_type>/<name>",
+    summary="Update a connection",
+    tags=TAGS,
+    responses={200: {"description": "Updated; the secret is masked"}, 409: {"description": "Changed meanwhile: retry"}},
+)
 def update_connection(
     integration: Integration_, connection_type: Type_, name: Name_, body: PatchBody
 ) -> ConnectionResponse:
@@ -127,7 +141,12 @@ def update_connection(
     return connection_response(record)
 
 
-@router.delete(f"{BASE}/<connection_type>/<name>", responses={204: {"description": "Deleted"}})
+@router.delete(
+    f"{BASE}/<connection_type>/<name>",
+    summary="Delete a connection",
+    tags=TAGS,
+    responses={204: {"description": "Deleted"}},
+)
 def delete_connection(integration: Integration_, connection_type: Type_, name: Name_) -> Response[str]:
     account_id = caller_account_id(router)
     _repo().delete(account_id, integration, name, parse_type(connection_type))

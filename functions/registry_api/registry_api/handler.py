@@ -51,7 +51,12 @@ def _repo() -> RegistryRepository:
     return RegistryRepository(get_settings(RegistrySettings).config_table)
 
 
-@app.post(f"{BASE}/<integration>", responses={201: {"description": "Created"}})
+@app.post(
+    f"{BASE}/<integration>",
+    summary="Create an integration",
+    tags=["Integrations"],
+    responses={201: {"description": "Created"}, 409: {"description": "The account has an integration of that name"}},
+)
 def create_integration(integration: Integration_, body: CreateIntegrationRequest) -> tuple[Integration, int]:
     account_id = caller_account_id(app)
     created = logic.create_integration(_repo(), account_id, integration, body.description)
@@ -59,12 +64,20 @@ def create_integration(integration: Integration_, body: CreateIntegrationRequest
     return created, 201
 
 
-@app.get(f"{BASE}/integrations")
+@app.get(f"{BASE}/integrations", summary="List integrations", tags=["Integrations"])
 def list_integrations() -> IntegrationList:
     return IntegrationList(integrations=_repo().list_integrations(caller_account_id(app)))
 
 
-@app.post(f"{BASE}/<integration>/bundles", responses={200: {"description": "Uploaded (empty body, as ZIS)"}})
+@app.post(
+    f"{BASE}/<integration>/bundles",
+    summary="Upload a bundle",
+    tags=["Bundles"],
+    responses={
+        200: {"description": "Uploaded (no body, as ZIS)", "content": {}},
+        409: {"description": "One of the bundle's job specs changed meanwhile: retry"},
+    },
+)
 def upload_bundle(integration: Integration_, body: Annotated[Any, Body(description="A ZIS bundle")]) -> Response[str]:
     account_id = caller_account_id(app)
     bundle = logic.upload_bundle(_repo(), account_id, integration, body)
@@ -72,7 +85,7 @@ def upload_bundle(integration: Integration_, body: Annotated[Any, Body(descripti
     return Response(status_code=200, body="")
 
 
-@app.get(f"{BASE}/<integration>/bundles")
+@app.get(f"{BASE}/<integration>/bundles", summary="List an integration's bundles", tags=["Bundles"])
 def list_bundles(
     integration: Integration_,
     size: Annotated[int | None, Query(alias="page[size]")] = None,
@@ -91,12 +104,12 @@ def list_bundles(
     )
 
 
-@app.get(f"{BASE}/<integration>/bundles/<uuid>")
+@app.get(f"{BASE}/<integration>/bundles/<uuid>", summary="Show a bundle", tags=["Bundles"])
 def show_bundle(integration: Integration_, uuid: Annotated[str, Path(max_length=36)]) -> BundleResponse:
     return BundleResponse(bundle=_repo().get_bundle_by_uuid(caller_account_id(app), integration, uuid))
 
 
-@app.get(f"{BASE}/<integration>/job_specs")
+@app.get(f"{BASE}/<integration>/job_specs", summary="List an integration's job specs", tags=["Job specs"])
 def list_job_specs(integration: Integration_) -> JobSpecList:
     account_id = caller_account_id(app)
     _repo().get_integration(account_id, integration)
@@ -119,7 +132,16 @@ def list_job_specs(integration: Integration_) -> JobSpecList:
 JobSpecName = Annotated[str | None, Query(description="zis:<integration>:job_spec:<name>", max_length=300)]
 
 
-@app.post(f"{BASE}/job_specs/install", responses={200: {"description": "Installed (empty body)"}})
+@app.post(
+    f"{BASE}/job_specs/install",
+    summary="Install a job spec",
+    tags=["Job specs"],
+    responses={
+        200: {"description": "Installed (no body, as ZIS)", "content": {}},
+        404: {"description": "No such job spec"},
+        409: {"description": "The job spec is installed already, or changed meanwhile"},
+    },
+)
 def install_job_spec(job_spec_name: JobSpecName = None) -> Response[str]:
     account_id = caller_account_id(app)
     record = logic.install(_repo(), account_id, job_spec_name)
@@ -127,7 +149,16 @@ def install_job_spec(job_spec_name: JobSpecName = None) -> Response[str]:
     return Response(status_code=200, body="")
 
 
-@app.delete(f"{BASE}/job_specs/install", responses={204: {"description": "Uninstalled"}})
+@app.delete(
+    f"{BASE}/job_specs/install",
+    summary="Uninstall a job spec",
+    tags=["Job specs"],
+    responses={
+        204: {"description": "Uninstalled: events stop reaching it at once"},
+        404: {"description": "No such job spec, or it is not installed"},
+        409: {"description": "The job spec changed meanwhile: retry"},
+    },
+)
 def uninstall_job_spec(job_spec_name: JobSpecName = None) -> Response[str]:
     account_id = caller_account_id(app)
     logic.uninstall(_repo(), account_id, job_spec_name)

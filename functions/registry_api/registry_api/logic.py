@@ -4,14 +4,18 @@ router sends the events it matches to the flow queue."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from hookyard.dal.registry import RegistryRepository
 from hookyard.errors import BadRequest, Conflict, NotFound
 from hookyard.flows.bundle import validate_bundle
+from hookyard.flows.runnable import runnable_flows
 from hookyard.models.registry import BundleDocument, Integration, JobSpecRecord, JobSpecState
 
+# A bundle is stored as one DynamoDB item (400 KB at most), its resources as JSON text.
+MAX_BUNDLE_BYTES = 350 * 1024
 # Static path segments beside {integration} in the registry's routes.
 RESERVED_INTEGRATIONS = frozenset({"integrations", "job_specs", "swagger"})
 JOB_SPEC_NAME = re.compile(r"^zis:(?P<integration>[a-z0-9_-]{1,64}):job_spec:(?P<name>.+)$")
@@ -24,12 +28,19 @@ def create_integration(repo: RegistryRepository, account_id: int, name: str, des
 
 
 def upload_bundle(repo: RegistryRepository, account_id: int, integration: str, document: Any) -> BundleDocument:
-    """Validate everything, then store. Job specs the bundle keeps stay installed on the
-    new definitions (their routes follow a changed source or type); job specs it drops
-    are uninstalled and removed."""
+    """Validate everything, then store, each flow as the runner runs it (it does not
+    validate again). Job specs the bundle keeps stay installed on the new definitions
+    (their routes follow a changed source or type); job specs it drops are uninstalled
+    and removed."""
     repo.get_integration(account_id, integration)
     bundle = validate_bundle(document, integration)
-    stored = repo.put_bundle(account_id, integration, document)
+    size = len(json.dumps(document["resources"], separators=(",", ":")).encode())
+    if size > MAX_BUNDLE_BYTES:
+        raise BadRequest(
+            f"resources: the bundle's resources are {size} bytes of JSON; "
+            f"a bundle holds at most {MAX_BUNDLE_BYTES} bytes"
+        )
+    stored = repo.put_bundle(account_id, integration, document, runnable_flows(bundle.flows, bundle.actions))
     previous = {j.name: j for j in repo.list_job_specs(account_id, integration) if j.bundle == bundle.name}
     for name, spec in bundle.job_specs.items():
         old = previous.get(name)

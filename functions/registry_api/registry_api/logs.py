@@ -25,7 +25,7 @@ def _activity() -> ActivityRepository:
     return ActivityRepository(get_settings(RegistrySettings).activity_table)
 
 
-@router.get(f"{BASE}/logs")
+@router.get(f"{BASE}/logs", summary="List an integration's logs", tags=["Logs"])
 def list_logs(
     integration: Integration_,
     level: Annotated[str | None, Query(alias="filter[level]", description="debug, info, warn or error")] = None,
@@ -50,7 +50,7 @@ def list_logs(
     return LogList(logs=entries, meta=PageMeta(has_more=cursor is not None, after=cursor, before=after))
 
 
-@router.get(f"{BASE}/executions/<execution_id>")
+@router.get(f"{BASE}/executions/<execution_id>", summary="Show a flow execution", tags=["Executions"])
 def show_execution(integration: Integration_, execution_id: Annotated[str, Path(max_length=100)]) -> ExecutionResponse:
     execution = _activity().get_execution(caller_account_id(router), execution_id)
     if execution.integration != integration:

@@ -15,13 +15,13 @@ from hookyard.dal.routes import RouteIndex
 from hookyard.observability import emit_counts
 from hookyard.queues import SqsQueue
 from router.log import logger
-from router.logic import Router
+from router.logic import BatchRoutes, Router
 
 
 def _router() -> Router:
     settings = get_settings(RouterSettings)
     return Router(
-        index=RouteIndex(settings.config_table),
+        index=BatchRoutes(RouteIndex(settings.config_table)),
         flows=SqsQueue(settings.flow_queue_url),
         deliveries=SqsQueue(settings.delivery_queue_url),
         routing_queue=SqsQueue(settings.routing_queue_url),

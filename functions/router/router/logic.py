@@ -30,6 +30,26 @@ class RouteReader(Protocol):
     def page(self, pk: str, after: str | None, limit: int) -> tuple[list[routing.Route], str | None]: ...
 
 
+class BatchRoutes:
+    """A RouteReader that reads each partition once per batch (whole partitions read in
+    one page only): ten events of one type in a batch cost one query, not ten. Made for
+    each batch, so nothing it keeps outlives the batch: a route removed is gone for the
+    next batch (and its destination is checked again where it is used)."""
+
+    def __init__(self, index: RouteReader) -> None:
+        self.index = index
+        self._kept: dict[str, list[routing.Route]] = {}
+
+    def page(self, pk: str, after: str | None, limit: int) -> tuple[list[routing.Route], str | None]:
+        kept = self._kept.get(pk) if after is None else None
+        if kept is not None and len(kept) <= limit:
+            return kept, None
+        routes, following = self.index.page(pk, after, limit)
+        if after is None and following is None:
+            self._kept[pk] = routes
+        return routes, following
+
+
 @dataclass
 class Planned:
     """What one routing message makes: destination messages, and its continuation."""

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hookyard.api import (
@@ -61,6 +62,8 @@ app = create_app(
     logger=logger,
 )
 app.include_router(triggers.router)
+WEBHOOKS, INVOCATIONS = ["Webhooks"], ["Invocations"]
+CHANGED: OpenAPIResponse = {"description": "The webhook changed meanwhile: retry"}
 
 BASE = "/api/v2/webhooks"
 WebhookIdPath = Annotated[WebhookId, Path(description="The webhook's id")]
@@ -73,7 +76,15 @@ def _size(size: int | None) -> int:
     return page_size(size, get_settings(WebhooksApiSettings).page_size_max)
 
 
-@app.post(BASE, responses={201: {"description": "Created (or cloned with ?clone_webhook_id=)"}})
+@app.post(
+    BASE,
+    summary="Create a webhook, or clone one",
+    tags=WEBHOOKS,
+    responses={
+        201: {"description": "Created (or cloned with ?clone_webhook_id=)"},
+        404: {"description": "No webhook clone_webhook_id"},
+    },
+)
 def create_webhook(
     body: CreateWebhookRequest | None = None,
     clone_webhook_id: Annotated[
@@ -94,7 +105,7 @@ def create_webhook(
     return WebhookResponse(webhook=Webhook.of(record)), 201
 
 
-@app.get(BASE)
+@app.get(BASE, summary="List webhooks", tags=WEBHOOKS)
 def list_webhooks(
     name_contains: Annotated[str | None, Query(alias="filter[name_contains]", max_length=255)] = None,
     status: Annotated[WebhookStatus | None, Query(alias="filter[status]")] = None,
@@ -120,7 +131,15 @@ def list_webhooks(
     )
 
 
-@app.post(f"{BASE}/test")
+@app.post(
+    f"{BASE}/test",
+    summary="Test a webhook",
+    tags=WEBHOOKS,
+    responses={
+        200: {"description": "What the endpoint answered (or why it could not be reached)"},
+        404: {"description": "No webhook webhook_id"},
+    },
+)
 def send_test_request(
     body: TestWebhookRequest,
     webhook_id: Annotated[WebhookId | None, Query(description="An existing webhook to test (Zendesk's form)")] = None,
@@ -140,12 +159,17 @@ def send_test_request(
     return TestWebhookResponse(response=response)
 
 
-@app.get(f"{BASE}/<webhook_id>")
+@app.get(f"{BASE}/<webhook_id>", summary="Show a webhook", tags=WEBHOOKS)
 def show_webhook(webhook_id: WebhookIdPath) -> WebhookResponse:
     return WebhookResponse(webhook=Webhook.of(services().webhooks.get(caller_account_id(app), webhook_id)))
 
 
-@app.put(f"{BASE}/<webhook_id>", responses={204: {"description": "Replaced"}})
+@app.put(
+    f"{BASE}/<webhook_id>",
+    summary="Update a webhook",
+    tags=WEBHOOKS,
+    responses={204: {"description": "Replaced"}, 409: CHANGED},
+)
 def replace_webhook(webhook_id: WebhookIdPath, body: CreateWebhookRequest) -> Response[str]:
     account_id = caller_account_id(app)
     record = logic.replace(services(), account_id, actor(app), webhook_id, body.webhook)
@@ -153,7 +177,12 @@ def replace_webhook(webhook_id: WebhookIdPath, body: CreateWebhookRequest) -> Re
     return no_content()
 
 
-@app.patch(f"{BASE}/<webhook_id>", responses={204: {"description": "Updated"}})
+@app.patch(
+    f"{BASE}/<webhook_id>",
+    summary="Patch a webhook",
+    tags=WEBHOOKS,
+    responses={204: {"description": "Updated"}, 409: CHANGED},
+)
 def patch_webhook(webhook_id: WebhookIdPath, body: PatchWebhookRequest) -> Response[str]:
     account_id = caller_account_id(app)
     record = logic.patch(services(), account_id, actor(app), webhook_id, body.webhook)
@@ -161,7 +190,15 @@ def patch_webhook(webhook_id: WebhookIdPath, body: PatchWebhookRequest) -> Respo
     return no_content()
 
 
-@app.delete(f"{BASE}/<webhook_id>", responses={204: {"description": "Deleted, with its routes"}})
+@app.delete(
+    f"{BASE}/<webhook_id>",
+    summary="Delete a webhook",
+    tags=WEBHOOKS,
+    responses={
+        204: {"description": "Deleted, with its routes"},
+        409: {"description": "A trigger notifies the webhook (remove that action first), or it changed meanwhile"},
+    },
+)
 def delete_webhook(webhook_id: WebhookIdPath) -> Response[str]:
     account_id = caller_account_id(app)
     logic.delete(services(), account_id, webhook_id)
@@ -169,7 +206,12 @@ def delete_webhook(webhook_id: WebhookIdPath) -> Response[str]:
     return no_content()
 
 
-@app.post(f"{BASE}/<webhook_id>/verify")
+@app.post(
+    f"{BASE}/<webhook_id>/verify",
+    summary="Verify a webhook's endpoint again",
+    tags=WEBHOOKS,
+    responses={200: {"description": "The webhook, with the outcome in verification"}, 409: CHANGED},
+)
 def verify_webhook(webhook_id: WebhookIdPath) -> WebhookResponse:
     """Run the endpoint verification handshake again. 200 either way: the outcome is in
     `verification.status` and `verification.error` (and the webhook's status)."""
@@ -184,13 +226,18 @@ def verify_webhook(webhook_id: WebhookIdPath) -> WebhookResponse:
     return WebhookResponse(webhook=Webhook.of(record))
 
 
-@app.get(f"{BASE}/<webhook_id>/signing_secret")
+@app.get(f"{BASE}/<webhook_id>/signing_secret", summary="Show a webhook's signing secret", tags=WEBHOOKS)
 def show_signing_secret(webhook_id: WebhookIdPath) -> SigningSecretResponse:
     secret = logic.show_signing_secret(services(), caller_account_id(app), webhook_id)
     return SigningSecretResponse(signing_secret=SigningSecret(secret=secret))
 
 
-@app.post(f"{BASE}/<webhook_id>/signing_secret", responses={201: {"description": "A new secret"}})
+@app.post(
+    f"{BASE}/<webhook_id>/signing_secret",
+    summary="Reset a webhook's signing secret",
+    tags=WEBHOOKS,
+    responses={201: {"description": "A new secret; the old one signs nothing from now on"}, 409: CHANGED},
+)
 def reset_signing_secret(webhook_id: WebhookIdPath) -> tuple[SigningSecretResponse, int]:
     account_id = caller_account_id(app)
     secret = logic.reset_signing_secret(services(), account_id, actor(app), webhook_id)
@@ -198,7 +245,7 @@ def reset_signing_secret(webhook_id: WebhookIdPath) -> tuple[SigningSecretRespon
     return SigningSecretResponse(signing_secret=SigningSecret(secret=secret)), 201
 
 
-@app.get(f"{BASE}/<webhook_id>/invocations")
+@app.get(f"{BASE}/<webhook_id>/invocations", summary="List a webhook's invocations", tags=INVOCATIONS)
 def list_invocations(
     webhook_id: WebhookIdPath,
     since: Annotated[datetime | None, Query(alias="filter[from_ts]", description="RFC 3339")] = None,
@@ -209,8 +256,9 @@ def list_invocations(
     after: After = None,
     before: Before = None,
 ) -> InvocationList:
-    """Invocations ordered by latest_completed_at (created_at until an attempt
-    completes); filter[from_ts] / filter[to_ts] bound that time."""
+    """Invocations in the order they were made (newest first unless
+    sort=latest_completed_at, Zendesk's name for the order, asks for oldest first);
+    filter[from_ts] / filter[to_ts] bound when they were made (README, "Invocation storage")."""
     page = logic.list_invocations(
         services(),
         caller_account_id(app),
@@ -226,7 +274,11 @@ def list_invocations(
     return InvocationList(invocations=page.items, meta=page.meta, links=paging.links(app.current_event.raw_event, page))
 
 
-@app.get(f"{BASE}/<webhook_id>/invocations/<invocation_id>/attempts")
+@app.get(
+    f"{BASE}/<webhook_id>/invocations/<invocation_id>/attempts",
+    summary="List an invocation's attempts",
+    tags=INVOCATIONS,
+)
 def list_attempts(webhook_id: WebhookIdPath, invocation_id: Annotated[str, Path(max_length=100)]) -> AttemptList:
     """Each attempt with what was sent (headers, authentication and custom header values
     redacted; the payload) and what came back (headers; the payload's first 16 KB)."""
@@ -238,7 +290,12 @@ InvocationIdPath = Annotated[str, Path(max_length=100, description="The invocati
 
 @app.post(
     f"{BASE}/<webhook_id>/invocations/<invocation_id>/redeliver",
-    responses={202: {"description": "A new invocation sending the same request again, queued"}},
+    summary="Redeliver an invocation",
+    tags=INVOCATIONS,
+    responses={
+        202: {"description": "A new invocation sending the same request again, queued"},
+        409: {"description": "The webhook was deleted"},
+    },
 )
 def redeliver_invocation(webhook_id: WebhookIdPath, invocation_id: InvocationIdPath) -> tuple[RedeliverResponse, int]:
     """Send an invocation again (Hookyard's addition): the same payload, as a new invocation
@@ -254,6 +311,8 @@ def redeliver_invocation(webhook_id: WebhookIdPath, invocation_id: InvocationIdP
 
 @app.post(
     f"{BASE}/<webhook_id>/recover",
+    summary="Recover a webhook's failed invocations",
+    tags=INVOCATIONS,
     responses={202: {"description": "The recovery, started: its invocations are sent page by page"}},
 )
 def recover_webhook(webhook_id: WebhookIdPath, body: RecoverRequest) -> tuple[RecoveryResponse, int]:
@@ -267,7 +326,7 @@ def recover_webhook(webhook_id: WebhookIdPath, body: RecoverRequest) -> tuple[Re
     return RecoveryResponse(recovery=Recovery(**record.model_dump())), 202
 
 
-@app.get(f"{BASE}/<webhook_id>/recoveries/<recovery_id>")
+@app.get(f"{BASE}/<webhook_id>/recoveries/<recovery_id>", summary="Show a recovery", tags=INVOCATIONS)
 def show_recovery(
     webhook_id: WebhookIdPath, recovery_id: Annotated[str, Path(max_length=26, pattern=r"^[0-9A-Za-z]+$")]
 ) -> RecoveryResponse:

@@ -6,6 +6,7 @@ written by its repository in the same transaction as the webhook.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 from collections.abc import Mapping
@@ -631,9 +632,9 @@ def test(svc: Services, account_id: int, request: TestWebhookRequest) -> TestRes
         "x-zendesk-account-id": str(account_id),
     }
     try:
-        response = OutboundClient(
-            allow=svc.outbound.allow, max_body_bytes=TEST_BODY_BYTES, resolver=svc.outbound.resolver
-        ).request(method.value, endpoint, headers=send, body=body or None, timeout=TEST_TIMEOUT_SECONDS)
+        response = dataclasses.replace(svc.outbound, max_body_bytes=TEST_BODY_BYTES).request(
+            method.value, endpoint, headers=send, body=body or None, timeout=TEST_TIMEOUT_SECONDS
+        )
     except InvalidUrl as exc:
         raise BadRequest(f"endpoint: {exc}") from None
     except (OutboundTimeout, ConnectionFailed) as exc:

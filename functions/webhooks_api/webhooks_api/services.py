@@ -11,7 +11,7 @@ from hookyard.dal.invocations import InvocationsRepository
 from hookyard.dal.recoveries import RecoveriesRepository
 from hookyard.dal.triggers import TriggersRepository
 from hookyard.dal.webhooks import WebhooksRepository
-from hookyard.outbound import OutboundClient, parse_networks
+from hookyard.outbound import shared_client
 from hookyard.queues import SqsQueue
 from hookyard.webhooks.secrets import WebhookSecrets
 from webhooks_api.logic import Services
@@ -25,7 +25,7 @@ def services() -> Services:
         triggers=TriggersRepository(settings.config_table),
         invocations=InvocationsRepository(settings.activity_table, settings.retention_days),
         secrets=WebhookSecrets(KmsSealer()),
-        outbound=OutboundClient(allow=parse_networks(settings.allow_cidrs)),
+        outbound=shared_client(settings.allow_cidrs),
         max_webhooks=settings.max_webhooks,
         deliveries=SqsQueue(settings.delivery_queue_url),
         recoveries=RecoveriesRepository(settings.activity_table, settings.retention_days),

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from hookyard.api import caller_account_id, no_content, page_size
@@ -26,12 +27,14 @@ from webhooks_api.services import actor, services
 from webhooks_api.settings import WebhooksApiSettings
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+TAGS = ["Triggers"]
+CHANGED: OpenAPIResponse = {"description": "The trigger changed meanwhile: retry"}
 
 BASE = "/api/v2/triggers"
 TriggerIdPath = Annotated[TriggerId, Path(description="The trigger's id")]
 
 
-@router.post(BASE, responses={201: {"description": "Created"}})
+@router.post(BASE, summary="Create a trigger", tags=TAGS, responses={201: {"description": "Created"}})
 def create_trigger(body: CreateTriggerRequest) -> tuple[TriggerResponse, int]:
     account_id = caller_account_id(router)
     record = trigger_logic.create(services(), account_id, actor(router), body.trigger)
@@ -39,7 +42,7 @@ def create_trigger(body: CreateTriggerRequest) -> tuple[TriggerResponse, int]:
     return TriggerResponse(trigger=Trigger.of(record)), 201
 
 
-@router.get(BASE)
+@router.get(BASE, summary="List triggers", tags=TAGS)
 def list_triggers(
     active: Annotated[bool | None, Query(description="Only active (true) or inactive (false) triggers")] = None,
     size: Annotated[int | None, Query(alias="page[size]", description="At most 100")] = None,
@@ -58,12 +61,17 @@ def list_triggers(
     )
 
 
-@router.get(f"{BASE}/<trigger_id>")
+@router.get(f"{BASE}/<trigger_id>", summary="Show a trigger", tags=TAGS)
 def show_trigger(trigger_id: TriggerIdPath) -> TriggerResponse:
     return TriggerResponse(trigger=Trigger.of(services().triggers.get(caller_account_id(router), trigger_id)))
 
 
-@router.put(f"{BASE}/<trigger_id>")
+@router.put(
+    f"{BASE}/<trigger_id>",
+    summary="Update a trigger",
+    tags=TAGS,
+    responses={200: {"description": "Replaced"}, 409: CHANGED},
+)
 def replace_trigger(trigger_id: TriggerIdPath, body: CreateTriggerRequest) -> TriggerResponse:
     account_id = caller_account_id(router)
     record = trigger_logic.replace(services(), account_id, actor(router), trigger_id, body.trigger)
@@ -71,7 +79,12 @@ def replace_trigger(trigger_id: TriggerIdPath, body: CreateTriggerRequest) -> Tr
     return TriggerResponse(trigger=Trigger.of(record))
 
 
-@router.patch(f"{BASE}/<trigger_id>")
+@router.patch(
+    f"{BASE}/<trigger_id>",
+    summary="Patch a trigger",
+    tags=TAGS,
+    responses={200: {"description": "Updated"}, 409: CHANGED},
+)
 def patch_trigger(trigger_id: TriggerIdPath, body: PatchTriggerRequest) -> TriggerResponse:
     account_id = caller_account_id(router)
     record = trigger_logic.patch(services(), account_id, actor(router), trigger_id, body.trigger)
@@ -79,7 +92,12 @@ def patch_trigger(trigger_id: TriggerIdPath, body: PatchTriggerRequest) -> Trigg
     return TriggerResponse(trigger=Trigger.of(record))
 
 
-@router.delete(f"{BASE}/<trigger_id>", responses={204: {"description": "Deleted, with its routes"}})
+@router.delete(
+    f"{BASE}/<trigger_id>",
+    summary="Delete a trigger",
+    tags=TAGS,
+    responses={204: {"description": "Deleted, with its routes"}, 409: CHANGED},
+)
 def delete_trigger(trigger_id: TriggerIdPath) -> Response[str]:
     account_id = caller_account_id(router)
     trigger_logic.delete(services(), account_id, trigger_id)

@@ -26,6 +26,12 @@ class IngestSettings(TableSettings):
     max_body_bytes: int = Field(alias="INGEST_MAX_BODY_BYTES", default=200 * 1024, gt=0)
 
 
+class ZendeskIngestSettings(_EnvModel):
+    """What ingest needs only for Zendesk sources (the dedupe records)."""
+
+    activity_table: str = Field(alias="ACTIVITY_TABLE_NAME", min_length=1)
+
+
 class AuthorizerSettings(TableSettings):
     operator_token_sha256: str = Field(alias="OPERATOR_TOKEN_SHA256", pattern=r"^[0-9a-f]{64}$")
 

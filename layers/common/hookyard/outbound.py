@@ -12,6 +12,7 @@ flow actions).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 import ssl
@@ -312,3 +313,10 @@ class OutboundClient:
             truncated=truncated,
             elapsed_ms=int((time.monotonic() - started) * 1000),
         )
+
+
+@functools.cache
+def shared_client(allow_cidrs: str) -> OutboundClient:
+    """The container's one client for these allowed CIDRs, made on first use (making one
+    builds an SSL context with the CA bundle: about 23 ms of CPU, too much per invocation)."""
+    return OutboundClient(allow=parse_networks(allow_cidrs))

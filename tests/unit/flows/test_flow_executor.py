@@ -30,15 +30,12 @@ class AnsweringClient:
 
 
 def executor(client: AnsweringClient) -> ActionExecutor:
-    unused: Any = None  # activity, connections, configs: not reached by a failing url action
+    unused: Any = None  # connections, configs: not reached by a url action
     return ActionExecutor(
         account_id=1,
         integration="my_integration",
-        execution_id="e-1",
-        attempt=1,
         actions=ACTIONS,
         recorded={},
-        activity=unused,
         connections=unused,
         configs=unused,
         client=cast(OutboundClient, client),
@@ -90,3 +87,34 @@ def test_the_flow_is_retried_after_a_zoneless_retry_after_date_not_crashed() -> 
         20.0, "States.Runtime", "external action failed due to status code: 429", 429, 20.0
     )
     assert len(client.requests) == 1
+
+
+def test_a_response_nested_too_deep_fails_the_action_with_a_clear_cause() -> None:
+    # Given an endpoint answering 200 with JSON nested far deeper than the 64 levels allowed,
+    # within the 64 KB read of a response (json.loads raised RecursionError here, failing
+    # the message to the DLQ)
+    client = AnsweringClient(200, {"content-type": "application/json"})
+    client.response = OutboundResponse(200, {}, b"[" * 32_000 + b"]" * 32_000, False, 1)
+
+    # When the flow calls the action
+    with pytest.raises(ActionError) as caught:
+        executor(client).call("1:Post", "zis:my_integration:action:post", {})
+
+    # Then the action failed, saying why, and a Catch can handle it like any failed action
+    assert caught.value.error == "States.Runtime"
+    assert caught.value.cause == (
+        "the action's response nests arrays and objects more than 64 levels deep; the limit is 64 levels"
+    )
+    assert caught.value.status is None
+
+
+def test_a_response_nested_within_the_limit_is_the_result() -> None:
+    client = AnsweringClient(200, {})
+    client.response = OutboundResponse(200, {}, b'{"a": ' * 60 + b"1" + b"}" * 60, False, 1)
+
+    result = executor(client).call("1:Post", "zis:my_integration:action:post", {})
+
+    depth = 0
+    while isinstance(result, dict):
+        result, depth = result["a"], depth + 1
+    assert (depth, result) == (60, 1)

@@ -131,6 +131,26 @@ def test_the_payload_reads_what_ingest_publishes() -> None:
     assert payload["detail"] == {"order": {"total": 12.5}}
 
 
+def test_an_event_from_a_zendesk_source_is_delivered_as_the_payload_zendesk_sent() -> None:
+    # Given what ingest publishes for a Zendesk source's ticket.created
+    from hookyard.dal.ingest_lookup import ZendeskTarget
+    from ingest.zendesk import build_event
+    from tests.conftest import EVENTS
+
+    text = (EVENTS / "zendesk" / "ticket.created.json").read_bytes()
+    target = ZendeskTarget(7, "acme", "01S", "s-u-u-i-d", "acme", 22129848, "sealed", 300)
+    request = Request(token="t", headers={"content-type": "application/json"}, body=text)
+    entry = build_event(target, request, "hookyard", datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)).entry
+
+    # When
+    payload = build_payload(
+        {"source": entry["Source"], "detail-type": entry["DetailType"], "detail": json.loads(entry["Detail"])}
+    )
+
+    # Then it is Zendesk's own, unchanged
+    assert payload == json.loads(text)
+
+
 # ------------------------------------------------------------------ event type strings
 
 

@@ -1,39 +1,56 @@
 """Executions, steps and logs in the activity table; every item expires by TTL.
 
 Items:
-  PK=EXEC#<account>#<execution id>  SK=EXECUTION            the execution
-  PK=EXEC#<account>#<execution id>  SK=STEP#<step key>      one per state passed, for people (idempotent
-                                                            by key: a replay rewrites, never adds)
-  PK=EXEC#<account>#<execution id>  SK=CALL#<call key>      an action's full result, so a replay after a
-                                                            crash reuses it instead of calling again
-  PK=LOG#<account>#<integration>    SK=<ISO time>#<ulid>    integration log entries, newest last
+  PK=EXEC#<account>#<execution id>  SK=EXECUTION              the execution; while it waits or
+                                                              retries, also its checkpoint and input
+  PK=EXEC#<account>#<execution id>  SK=STEP#<attempt>:<key>   one per state passed (idempotent by
+                                                              key: a replay rewrites, never adds); a
+                                                              completed action's also holds its whole
+                                                              result, so a replay after a crash reuses
+                                                              it instead of calling again
+  PK=LOG#<account>#<integration>    SK=<ISO time>#<ulid>      integration log entries, newest last
+
+Step inputs and outputs are kept for people to read: their JSON text, cut once, to
+SHOWN_CHARS characters (`shown`); an action's result is kept whole (up to REPLAY_BYTES)
+and cut the same way when shown. Executions stored by earlier versions (the event as
+JSON text, CALL# items for results) still read.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from hookyard import aws, clock, ids
 from hookyard.dynamo import decode_cursor, encode_cursor, from_item, key, mapped_errors, query_all, to_item
 from hookyard.errors import BadRequest, NotFound
-from hookyard.models.activity import Execution, ExecutionStatus, LogEntry, Step
+from hookyard.models.activity import Execution, ExecutionStatus, LogEntry, Step, StepData, StoredExecution
 
 LEVELS = ("debug", "info", "warn", "error")
-# Step inputs and outputs are kept for people to read, so truncate them; the full
-# result of an action is kept separately (up to this size) so a replay can reuse it.
-SHOWN_BYTES = 4 * 1024
+SHOWN_CHARS = 2048
 REPLAY_BYTES = 300 * 1024
+TRUNCATED = "... (truncated, {} characters)"
+STEP_PREFIX = "STEP#"
+_EXECUTION = "EXECUTION"
+
+# json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str), one encoder for all
+_TO_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
+def shown(text: str) -> str:
+    """Step data (JSON text) as kept for people: whole, or its first SHOWN_CHARS
+    characters and how long it was."""
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + TRUNCATED.format(len(text))
 
 
-def _shown(value: Any) -> str:
-    text = _json(value)
-    return text if len(text) <= SHOWN_BYTES else text[:SHOWN_BYTES] + "...(truncated)"
+def _shown_value(text: str) -> Any:
+    """What the executions API shows of kept step data: the value, or the cut text."""
+    try:
+        return json.loads(text)
+    except ValueError:  # cut, so not JSON any more
+        return text
 
 
 class ActivityRepository:
@@ -45,38 +62,49 @@ class ActivityRepository:
         return int(((moment or clock.now()) + self.retention).timestamp())
 
     # ------------------------------------------------------------ executions
-    def start_execution(self, account_id: int, execution: Execution) -> Execution | None:
-        """Record a new execution; returns the existing one if it was recorded before
-        (a redelivered message), None if this call created it."""
+    def start_execution(self, account_id: int, execution: Execution, bundle: str) -> StoredExecution | None:
+        """Record a new execution of a flow of `bundle`; returns the execution as stored
+        if it was recorded before (a redelivered message), None if this call created it."""
         item = {
             "PK": f"EXEC#{account_id}#{execution.id}",
-            "SK": "EXECUTION",
+            "SK": _EXECUTION,
             "expires_at": self._expires(),
             **execution.model_dump(mode="json", exclude={"steps"}),
+            "bundle": bundle,
         }
         try:
             aws.dynamodb().put_item(
-                TableName=self.table, Item=to_item(item), ConditionExpression="attribute_not_exists(PK)"
+                TableName=self.table,
+                Item=to_item(item),
+                ConditionExpression="attribute_not_exists(PK)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
-        except aws.dynamodb().exceptions.ConditionalCheckFailedException:
-            return self.get_execution(account_id, execution.id, with_steps=False)
+        except aws.dynamodb().exceptions.ConditionalCheckFailedException as exc:
+            old: Any = exc.response.get("Item")  # asked for: ReturnValuesOnConditionCheckFailure
+            return _stored(from_item(old)) if old else self.execution_state(account_id, execution.id)
         return None
 
-    def update_execution(self, account_id: int, execution_id: str, **fields: Any) -> None:
-        values = {k: (clock.iso(v) if isinstance(v, datetime) else v) for k, v in fields.items()}
-        names = {f"#f{i}": k for i, k in enumerate(values)}
+    def update_execution(self, account_id: int, execution_id: str, **fields: str | int | datetime | None) -> None:
+        """Set these fields of the execution item; a None removes the field."""
+        values = {k: (clock.iso(v) if isinstance(v, datetime) else v) for k, v in fields.items() if v is not None}
+        removed = [k for k, v in fields.items() if v is None]
+        names = {f"#f{i}": k for i, k in enumerate([*values, *removed])}
+        expression = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(values))) if values else ""
+        if removed:
+            expression += " REMOVE " + ", ".join(f"#f{i}" for i in range(len(values), len(names)))
+        params: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": key(f"EXEC#{account_id}#{execution_id}", _EXECUTION),
+            "UpdateExpression": expression.strip(),
+            "ExpressionAttributeNames": names,
+        }
+        if values:
+            params["ExpressionAttributeValues"] = to_item({f":v{i}": v for i, v in enumerate(values.values())})
         with mapped_errors():
-            aws.dynamodb().update_item(
-                TableName=self.table,
-                Key=key(f"EXEC#{account_id}#{execution_id}", "EXECUTION"),
-                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(values))),
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues={
-                    f":v{i}": to_item({"v": v}).get("v", {"NULL": True}) for i, v in enumerate(values.values())
-                },
-            )
+            aws.dynamodb().update_item(**params)
 
-    def get_execution(self, account_id: int, execution_id: str, with_steps: bool = True) -> Execution:
+    def get_execution(self, account_id: int, execution_id: str) -> Execution:
+        """The execution and every state it passed, in the order they ran."""
         params: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "PK = :pk",
@@ -87,73 +115,79 @@ class ActivityRepository:
         while True:
             out = aws.dynamodb().query(**params)
             items += [from_item(i) for i in out["Items"]]
-            if "LastEvaluatedKey" not in out or not with_steps:
+            if "LastEvaluatedKey" not in out:
                 break
             params["ExclusiveStartKey"] = out["LastEvaluatedKey"]
-        record = next((i for i in items if i["SK"] == "EXECUTION"), None)
+        record = next((i for i in items if i["SK"] == _EXECUTION), None)
         if record is None:
             raise NotFound()
-        steps = sorted((i for i in items if i["SK"].startswith("STEP#")), key=lambda i: (i["started_at"], i["SK"]))
-        fields = {k: v for k, v in record.items() if k in Execution.model_fields and k != "steps"}
-        return Execution(**fields, steps=[_step(s) for s in steps] if with_steps else [])
+        steps = sorted((i for i in items if i["SK"].startswith(STEP_PREFIX)), key=lambda i: (i["started_at"], i["SK"]))
+        return _execution(record).model_copy(update={"steps": [_step(s) for s in steps]})
 
-    def execution_state(self, account_id: int, execution_id: str) -> dict[str, Any] | None:
-        """The execution item as stored, including what the runner keeps to resume it."""
+    def execution_state(self, account_id: int, execution_id: str) -> StoredExecution | None:
+        """The execution as stored, with what the runner keeps to resume it."""
         out = aws.dynamodb().get_item(
-            TableName=self.table, Key=key(f"EXEC#{account_id}#{execution_id}", "EXECUTION"), ConsistentRead=True
+            TableName=self.table, Key=key(f"EXEC#{account_id}#{execution_id}", _EXECUTION), ConsistentRead=True
         )
-        return from_item(out["Item"]) if "Item" in out else None
+        return _stored(from_item(out["Item"])) if "Item" in out else None
 
-    def record_steps(self, account_id: int, execution_id: str, steps: list[Step]) -> None:
-        """Many non-action steps in as few writes as DynamoDB allows (25 per batch)."""
-        requests = [{"PutRequest": {"Item": self._step_item(account_id, execution_id, step)}} for step in steps]
+    # ------------------------------------------------------------ steps
+    def record_action(self, account_id: int, execution_id: str, attempt: int, step: StepData) -> None:
+        """A completed action's step, its result (`step.output`) kept whole for replay.
+        A result over REPLAY_BYTES is kept as shown only: after a crash that action would
+        be called again."""
+        aws.dynamodb().put_item(
+            TableName=self.table, Item=self._step_item(account_id, execution_id, attempt, step, self._expires(), True)
+        )
+
+    def record_steps(self, account_id: int, execution_id: str, attempt: int, steps: Iterable[StepData]) -> None:
+        """Steps in as few writes as DynamoDB allows (25 per batch)."""
+        expires = self._expires()
+        requests = [
+            {"PutRequest": {"Item": self._step_item(account_id, execution_id, attempt, step, expires)}}
+            for step in steps
+        ]
         for start in range(0, len(requests), 25):
             pending: dict[str, Any] = {self.table: requests[start : start + 25]}
             while pending:
                 out = aws.dynamodb().batch_write_item(RequestItems=pending)
                 pending = out.get("UnprocessedItems") or {}
 
-    def recorded_results(self, account_id: int, execution_id: str) -> dict[str, Any]:
-        """Call key -> result of every action call already completed."""
+    def recorded_results(self, account_id: int, execution_id: str, attempt: int) -> dict[str, Any]:
+        """Step key -> result of every action of this attempt already completed."""
         out: dict[str, Any] = {}
-        pk = f"EXEC#{account_id}#{execution_id}"
-        for item in query_all(aws.dynamodb(), self.table, pk, "CALL#", consistent=True):
-            out[item["SK"].removeprefix("CALL#")] = json.loads(item["result"])
+        pk, prefix = f"EXEC#{account_id}#{execution_id}", f"{STEP_PREFIX}{attempt}:"
+        for item in query_all(aws.dynamodb(), self.table, pk, prefix, consistent=True):
+            if "result" in item:
+                out[item["SK"].removeprefix(prefix)] = json.loads(item["result"])
         return out
 
-    def record_call(self, account_id: int, execution_id: str, call_key: str, result: Any) -> None:
-        """Keep an action's result for replay (results over REPLAY_BYTES are not kept:
-        such an action would be called again after a crash)."""
-        full = _json(result)
-        if len(full) > REPLAY_BYTES:
-            return
-        aws.dynamodb().put_item(
-            TableName=self.table,
-            Item=to_item(
-                {
-                    "PK": f"EXEC#{account_id}#{execution_id}",
-                    "SK": f"CALL#{call_key}",
-                    "result": full,
-                    "expires_at": self._expires(),
-                }
-            ),
-        )
-
-    def _step_item(self, account_id: int, execution_id: str, step: Step) -> dict[str, Any]:
+    def _step_item(
+        self, account_id: int, execution_id: str, attempt: int, step: StepData, expires: int, replay: bool = False
+    ) -> dict[str, Any]:
+        # Built as DynamoDB's attribute values directly: there is one per state passed.
         item: dict[str, Any] = {
-            "PK": f"EXEC#{account_id}#{execution_id}",
-            "SK": f"STEP#{step.key}",
-            "key": step.key,
-            "name": step.name,
-            "type": step.type,
-            "input": _shown(step.input),
-            "output": _shown(step.output),
-            "error": step.error,
-            "started_at": clock.iso(step.started_at),
-            "ended_at": clock.iso(step.ended_at),
-            "expires_at": self._expires(),
+            "PK": {"S": f"EXEC#{account_id}#{execution_id}"},
+            "SK": {"S": f"{STEP_PREFIX}{attempt}:{step.key}"},
+            "name": {"S": step.name},
+            "type": {"S": step.type},
+            "started_at": {"S": clock.iso(step.started_at)},
+            "ended_at": {"S": clock.iso(step.ended_at)},
+            "expires_at": {"N": str(expires)},
         }
-        return to_item(item)
+        if step.input is not None:
+            item["input"] = {"S": shown(_TO_JSON(step.input))}
+        if step.output is not None:
+            text = _TO_JSON(step.output)
+            if replay and (len(text) <= REPLAY_BYTES // 4 or len(text.encode()) <= REPLAY_BYTES):
+                item["result"] = {"S": text}
+            else:
+                item["output"] = {"S": shown(text)}
+        elif replay:
+            item["result"] = {"S": "null"}
+        if step.error is not None:
+            item["error"] = {"S": step.error}
+        return item
 
     # ------------------------------------------------------------ logs
     def log(self, account_id: int, integration: str, level: str, message: str, **context: str | None) -> None:
@@ -235,19 +269,33 @@ class ActivityRepository:
         return entries, encode_cursor(last_returned) if more else None
 
 
-def _step(item: dict[str, Any]) -> Step:
-    def parsed(text: Any) -> Any:
-        try:
-            return json.loads(text)
-        except (TypeError, ValueError):
-            return text
+def _execution(item: dict[str, Any]) -> Execution:
+    return Execution(**{k: v for k, v in item.items() if k in Execution.model_fields and k != "steps"})
 
+
+def _stored(item: dict[str, Any]) -> StoredExecution:
+    checkpoint, flow_input, event = item.get("checkpoint"), item.get("flow_input"), item.get("event")
+    return StoredExecution(
+        execution=_execution(item),
+        bundle=item.get("bundle", ""),  # none: its flow is not found, and it fails cleanly
+        checkpoint=json.loads(checkpoint) if checkpoint else None,
+        flow_input=json.loads(flow_input) if flow_input else None,
+        event=json.loads(event) if event else None,
+    )
+
+
+def _step(item: dict[str, Any]) -> Step:
+    output: Any = None
+    if "result" in item:
+        output = _shown_value(shown(item["result"]))
+    elif "output" in item:
+        output = _shown_value(item["output"])
     return Step(
-        key=item["key"],
+        key=item["SK"].removeprefix(STEP_PREFIX),
         name=item["name"],
         type=item["type"],
-        input=parsed(item.get("input")),
-        output=parsed(item.get("output")),
+        input=_shown_value(item["input"]) if "input" in item else None,
+        output=output,
         error=item.get("error"),
         started_at=item["started_at"],
         ended_at=item["ended_at"],

@@ -3,6 +3,8 @@
 Items (PK=ACCOUNT#<id>):
   SK=INTEGRATION#<integration>                  the integration
   SK=BUNDLE#<integration>#<bundle name>         the validated bundle document (last upload wins)
+  SK=FLOW#<integration>#<bundle>#<flow name>    one of its flows as the flow runner runs it (the
+                                                validated definition and the actions it calls)
   SK=JOBSPEC#<integration>#<job spec name>      the job spec, its bundle and install state
 
 An installed job spec has one route in the subscription index (hookyard.routing), written
@@ -12,12 +14,14 @@ and removed in the same transaction as the job spec.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from hookyard import aws, clock, ids
 from hookyard.dal.accounts import account_pk
 from hookyard.dynamo import from_item, key, mapped_errors, query_all, query_page, to_item
 from hookyard.errors import NotFound
+from hookyard.flows.runnable import RunnableFlow, from_document
 from hookyard.models.registry import BundleDocument, Integration, JobSpecRecord
 
 
@@ -62,8 +66,11 @@ class RegistryRepository:
         )
         return _bundle(from_item(out["Item"])) if "Item" in out else None
 
-    def put_bundle(self, account_id: int, integration: str, document: dict[str, Any]) -> BundleDocument:
-        """Store a validated bundle; a re-upload keeps the bundle's uuid and creation time."""
+    def put_bundle(
+        self, account_id: int, integration: str, document: dict[str, Any], flows: Mapping[str, RunnableFlow]
+    ) -> BundleDocument:
+        """Store a validated bundle and its flows as the runner runs them; a re-upload keeps
+        the bundle's uuid and creation time, and removes the flows it no longer has."""
         now = clock.now()
         previous = self.get_bundle_by_name(account_id, integration, document["name"])
         bundle = BundleDocument(
@@ -75,11 +82,32 @@ class RegistryRepository:
             created_at=previous.created_at if previous else now,
             updated_at=now,
         )
+        pk = account_pk(account_id)
+        prefix = _flow_prefix(integration, bundle.name)
+        stale = [item["SK"] for item in self._query(pk, prefix) if item["SK"].removeprefix(prefix) not in flows]
+        # The flows first: an event meanwhile runs the new flow or the old one, never none.
+        self._batch_write(
+            [
+                {
+                    "PutRequest": {
+                        "Item": to_item(
+                            {
+                                "PK": pk,
+                                "SK": prefix + name,
+                                # JSON text, as the document: definitions may hold floats.
+                                "flow": json.dumps(flow.to_json(), separators=(",", ":")),
+                            }
+                        )
+                    }
+                }
+                for name, flow in flows.items()
+            ]
+        )
         aws.dynamodb().put_item(
             TableName=self.table,
             Item=to_item(
                 {
-                    "PK": account_pk(account_id),
+                    "PK": pk,
                     "SK": f"BUNDLE#{integration}#{bundle.name}",
                     "uuid": bundle.uuid,
                     "name": bundle.name,
@@ -92,7 +120,22 @@ class RegistryRepository:
                 }
             ),
         )
+        self._batch_write([{"DeleteRequest": {"Key": key(pk, sk)}} for sk in stale])
         return bundle
+
+    def get_flow(self, account_id: int, integration: str, bundle: str, flow: str) -> RunnableFlow | None:
+        """The flow `flow` (short name) of the bundle as the runner runs it, or None when
+        the bundle no longer has it. A bundle stored before flows were kept this way is
+        read from its document, without validating it again (hookyard.flows.runnable)."""
+        out = aws.dynamodb().get_item(
+            TableName=self.table,
+            Key=key(account_pk(account_id), _flow_prefix(integration, bundle) + flow),
+            ConsistentRead=True,
+        )
+        if "Item" in out:
+            return RunnableFlow.from_json(json.loads(out["Item"]["flow"]["S"]))
+        document = self.get_bundle_by_name(account_id, integration, bundle)
+        return from_document(document.resources, flow) if document is not None else None
 
     def list_bundles(
         self, account_id: int, integration: str, limit: int, after: str | None
@@ -164,6 +207,12 @@ class RegistryRepository:
     def _query(self, pk: str, prefix: str) -> list[dict[str, Any]]:
         return list(query_all(aws.dynamodb(), self.table, pk, prefix))
 
+    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
+        for start in range(0, len(requests), 25):  # DynamoDB's most per batch
+            pending: dict[str, Any] = {self.table: requests[start : start + 25]}
+            while pending:
+                pending = aws.dynamodb().batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
     def _job_spec_item(self, record: JobSpecRecord) -> dict[str, Any]:
         return to_item(
             {
@@ -172,6 +221,11 @@ class RegistryRepository:
                 **record.model_dump(),
             }
         )
+
+
+def _flow_prefix(integration: str, bundle: str) -> str:
+    # Names never hold "#" (hookyard.flows.bundle.NAME), so one bundle's prefix is no other's.
+    return f"FLOW#{integration}#{bundle}#"
 
 
 def _version_is(version: int) -> dict[str, Any]:

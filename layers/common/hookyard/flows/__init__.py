@@ -10,8 +10,11 @@
   limits and whole-flow retry decision (`flow_retry_delay`).
 - `actions`: `http_request(definition, parameters) -> RenderedRequest` for
   ZIS::Action::Http, and `BuiltinActions` (Jq, LoadConfig, PatchConfig over a ConfigStore).
+- `runnable`: `RunnableFlow(definition, actions)`, a flow as the runner runs it, made
+  from a validated bundle at upload (or read from a document stored before).
 
-The registry API validates uploads with `bundle`; the flow runner runs flows with
-`engine`, giving it an executor that calls HTTP actions (`actions.http_request` plus the
-connection and the guarded client) and built-ins (`actions.BuiltinActions`).
+The registry API validates uploads with `bundle` and stores each flow as a `runnable`
+one; the flow runner runs those with `engine` (never validating again), giving it an
+executor that calls HTTP actions (`actions.http_request` plus the connection and the
+guarded client) and built-ins (`actions.BuiltinActions`).
 """

@@ -1,10 +1,10 @@
 """The ZIS flow interpreter: pure, deterministic, resumable. No I/O, no sleeps.
 
     run_flow(definition, data, executor, *, checkpoint=None, attempt=1, limits=Limits(),
-             clock=time.monotonic, now=hookyard.clock.now, on_step=None,
-             record_chars=2048) -> FlowResult(outcome, steps)
+             clock=time.monotonic, now=hookyard.clock.now, on_step=None) -> FlowResult(outcome, steps)
 
-`definition` is a flow that passed `hookyard.flows.bundle.validate_bundle`; `data` is the
+`definition` is a flow that passed `hookyard.flows.bundle.validate_bundle` (today's or,
+for bundles stored before its checks got stricter, an earlier version's); `data` is the
 flow input, `{account_id, integration_key, subdomain, input: <event body>}` as in ZIS.
 `outcome` is one of:
 
@@ -23,14 +23,12 @@ flow input, `{account_id, integration_key, subdomain, input: <event body>}` as i
   answers Failed instead (so pass the real `attempt`).
 
 `steps` lists a StepRecord per state run (also given to `on_step` as each one ends):
-key, name, type, input, output, error, started_at, ended_at; inputs and outputs longer
-than `record_chars` characters of JSON are cut to a string. Recorded: an Action's
-resolved Parameters and result, a Pass state's result, a Map's item count and results,
-a Choice's chosen Next, a Wait's seconds, a Succeed's message, a failure's error.
-Without `on_step`, run_flow keeps each step as a tuple of the values above and builds
-the StepRecords (previews, datetimes) when `steps` is first read: the same records, as
-the engine never changes a value once a state produced or received it (copy on write;
-records held those values, not copies, before too).
+key, name, type, input, output, error, started_at, ended_at, the values as the state
+had them (the engine never changes a value once a state produced or received it: copy
+on write). Recorded: an Action's resolved Parameters and result, a Pass state's result,
+a Map's item count and results, a Choice's chosen Next, a Wait's seconds, a Succeed's
+message, a failure's error. Whoever keeps the records decides how much of a value to
+keep (the flow runner's store cuts long ones: hookyard.dal.activity).
 
 Executor protocol: `executor.call(step_key, action_name, parameters) -> result`, raising
 `ActionError(error, cause, status=None, retry_after=None)` when the action fails (HTTP
@@ -95,12 +93,11 @@ Semantics (ZIS's flow language, an Amazon States Language subset):
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
-from dataclasses import FrozenInstanceError, dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple, Protocol
 
 from hookyard import clock as wall_clock
 from hookyard.flows import choice
@@ -183,8 +180,9 @@ class RetryFlow:
 Outcome = Succeeded | Failed | Waiting | RetryFlow
 
 
-@dataclass(frozen=True)
-class StepRecord:
+class StepRecord(NamedTuple):
+    """One state run. A tuple: there is one per transition, and they are made fast."""
+
     key: str
     name: str
     type: str
@@ -195,52 +193,10 @@ class StepRecord:
     ended_at: datetime
 
 
+@dataclass(frozen=True)
 class FlowResult:
-    """run_flow's answer: the outcome and the step records. Immutable and compared by
-    value, as the frozen dataclass it used to be; run_flow's `steps` are built when
-    first read (see the module docstring)."""
-
     outcome: Outcome
-    _steps: list[StepRecord]
-    _pending: _StepLog | None
-
-    def __init__(self, outcome: Outcome, steps: list[StepRecord] | None = None) -> None:
-        object.__setattr__(self, "outcome", outcome)
-        object.__setattr__(self, "_steps", [] if steps is None else steps)
-        object.__setattr__(self, "_pending", None)
-
-    @classmethod
-    def _deferred(cls, outcome: Outcome, log: _StepLog) -> FlowResult:
-        result = cls(outcome)
-        object.__setattr__(result, "_pending", log)
-        return result
-
-    @property
-    def steps(self) -> list[StepRecord]:
-        pending = self._pending
-        if pending is not None:
-            object.__setattr__(self, "_steps", pending.records())
-            object.__setattr__(self, "_pending", None)
-        return self._steps
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, FlowResult) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.outcome, self.steps) == (other.outcome, other.steps)
-
-    def __getstate__(self) -> dict[str, Any]:  # copy and pickle: the records, built
-        return {"outcome": self.outcome, "_steps": self.steps, "_pending": None}
-
-    __hash__ = None  # type: ignore[assignment]  # as the frozen dataclass it was (steps is a list)
-
-    def __repr__(self) -> str:
-        return f"FlowResult(outcome={self.outcome!r}, steps={self.steps!r})"
+    steps: list[StepRecord] = field(default_factory=list)
 
 
 def flow_retry_delay(attempt: int, retry_after: float | None) -> float | None:
@@ -271,14 +227,12 @@ def run_flow(
     clock: Callable[[], float] = time.monotonic,
     now: Callable[[], datetime] = wall_clock.now,
     on_step: Callable[[StepRecord], None] | None = None,
-    record_chars: int = 2048,
 ) -> FlowResult:
     """Runs `definition` on `data` (or from `checkpoint`) until it ends or must wait.
     See the module docstring for the outcomes, step keys and the checkpoint format.
     Raises ValueError for a checkpoint this version cannot read."""
     frames, elapsed, steps = _read_checkpoint(checkpoint)
-    log = _StepLog(record_chars, now)
-    run = _Run(executor, limits, clock, log, on_step, elapsed, steps)
+    run = _Run(executor, limits, clock, now, on_step, elapsed, steps)
     outcome: Outcome
     try:
         output = run.machine(definition, "", data, frames)
@@ -297,7 +251,7 @@ def run_flow(
         outcome = Failed(limit.error, limit.cause)
     except _Failure as failure:
         outcome = _unhandled(failure, attempt)
-    return FlowResult._deferred(outcome, log)
+    return FlowResult(outcome, run.records)
 
 
 def _unhandled(failure: _Failure, attempt: int) -> Outcome:
@@ -391,131 +345,13 @@ class _Position:
         return f"{self.number}:{self.prefix}{self.name}"
 
 
-# A step as run_flow keeps it until the records are read:
-# (number, key prefix, name, type, input, output, error, started, ended), input and
-# output as the state produced them, the times as `_StepLog.stamp` took them.
-_Entry = tuple[int, str, str, str, Any, Any, str | None, Any, Any]
-
-_WALL_NOW = wall_clock.now
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_NS_PER_MS = 1_000_000
-# json.dumps(value, ensure_ascii=False, default=str), without building an encoder per call
-_TO_JSON = json.JSONEncoder(ensure_ascii=False, default=str).encode
-
-
-def _json_length_bound(value: Any, limit: int, depth: int = 0) -> int:
-    """At least the length of `value`'s JSON text (as _TO_JSON writes it), or more than
-    `limit` once that is passed or for values this does not size (they get encoded).
-    Every character of a string counts at its longest escape (6, as \\u001f)."""
-    kind = type(value)
-    if kind is str:
-        return 6 * len(value) + 2
-    if kind is not dict and kind is not list:
-        return _scalar_bound(value, kind, limit)
-    if depth > 32:
-        return limit + 1
-    total = 2  # the brackets
-    if kind is dict:
-        for key in value:
-            if type(key) is not str:
-                return limit + 1  # let the encoder decide (it converts or refuses such keys)
-            total += 6 * len(key) + 4  # "key":
-        if total > limit:
-            return total
-        items = value.values()
-    else:
-        items = value
-    for item in items:
-        total += 2  # the separator after the item (one too many: a bound, not the length)
-        item_kind = type(item)
-        if item_kind is str:
-            total += 6 * len(item) + 2
-        elif item_kind is dict or item_kind is list:
-            total += _json_length_bound(item, limit - total, depth + 1)
-        else:
-            total += _scalar_bound(item, item_kind, limit)
-        if total > limit:
-            return total
-    return total
-
-
-def _scalar_bound(value: Any, kind: type, limit: int) -> int:
-    if value is None or kind is bool:
-        return 5
-    if kind is int:
-        return 20 if -(10**18) < value < 10**18 else limit + 1
-    if kind is float:
-        return 24  # the longest repr, as -2.2250738585072014e-308
-    return limit + 1
-
-
-class _StepLog:
-    """The step records of one run_flow call: raw entries, turned into StepRecords (with
-    previews and datetimes) by `records()` or, for on_step, as each step ends.
-
-    Times: with the default `now` (hookyard.clock.now, the UTC wall clock to the
-    millisecond), a step's times are taken as time.time_ns() (the clock datetime.now
-    reads) and become the same millisecond datetimes when the records are built; any
-    other `now` is called as each step starts and ends."""
-
-    def __init__(self, record_chars: int, now: Callable[[], datetime]) -> None:
-        self.record_chars = record_chars
-        self.wall = now is _WALL_NOW
-        self.stamp: Callable[[], Any] = time.time_ns if self.wall else now
-        self.entries: list[_Entry | StepRecord] = []
-        self._last_ms = -1
-        self._last_moment = _EPOCH
-
-    def records(self) -> list[StepRecord]:
-        build = self.build
-        return [entry if isinstance(entry, StepRecord) else build(entry) for entry in self.entries]
-
-    def build(self, entry: _Entry) -> StepRecord:
-        number, prefix, name, kind, shown_in, shown_out, error, started, ended = entry
-        if self.wall:
-            started, ended = self.moment(started), self.moment(ended)
-        return StepRecord(
-            f"{number}:{prefix}{name}",
-            name,
-            kind,
-            None if shown_in is None else self.preview(shown_in),
-            None if shown_out is None else self.preview(shown_out),
-            error,
-            started,
-            ended,
-        )
-
-    def moment(self, ns: int) -> datetime:
-        """The wall-clock reading `ns` as hookyard.clock.now gives it (UTC, to the ms)."""
-        ms = ns // _NS_PER_MS
-        if ms != self._last_ms:  # steps are fast: most share the millisecond before them
-            self._last_ms = ms
-            self._last_moment = _EPOCH + timedelta(milliseconds=ms)
-        return self._last_moment
-
-    def preview(self, value: Any) -> Any:
-        """`value` itself, or its JSON text cut to `record_chars` when that is longer."""
-        if value is None:
-            return None
-        kind = type(value)
-        if kind is not dict and kind is not list and kind is not str and isinstance(value, bool | int | float):
-            return value
-        limit = self.record_chars
-        if _json_length_bound(value, limit) <= limit:
-            return value  # its JSON text is no longer than the limit: no need to write it
-        text = _TO_JSON(value)
-        if len(text) <= limit:
-            return value
-        return f"{text[:limit]}... (truncated, {len(text)} characters)"
-
-
 class _Run:
     def __init__(
         self,
         executor: Executor,
         limits: Limits,
         clock: Callable[[], float],
-        log: _StepLog,
+        now: Callable[[], datetime],
         on_step: Callable[[StepRecord], None] | None,
         elapsed: float,
         steps: int,
@@ -525,10 +361,10 @@ class _Run:
         self.max_transitions = limits.max_transitions
         self.max_seconds = limits.max_seconds
         self.clock = clock
-        self.log = log
-        self.stamp = log.stamp
+        self.stamp = now
         self.on_step = on_step
-        self.keep: Callable[[_Entry], None] = log.entries.append if on_step is None else self.keep_and_report
+        self.records: list[StepRecord] = []
+        self.keep: Callable[[StepRecord], None] = self.records.append if on_step is None else self.keep_and_report
         self.elapsed_before = elapsed
         self.started = clock()
         self.steps = steps
@@ -616,15 +452,19 @@ class _Run:
                 if log is not None:
                     shown_in, shown_out = log.input, log.output
                 error = f"{failure.error}: {failure.cause}"
-                keep((number, prefix, name, kind, shown_in, shown_out, error, started, stamp()))
+                keep(StepRecord(f"{number}:{prefix}{name}", name, kind, shown_in, shown_out, error, started, stamp()))
                 name, data, retries = self.recover(name, retries, state, data, failure)
                 progress, rest = None, []
                 continue
             except _Suspend:
                 if kind == "Wait" and log is not None:
-                    keep((number, prefix, name, kind, log.input, log.output, None, started, stamp()))
+                    keep(
+                        StepRecord(
+                            f"{number}:{prefix}{name}", name, kind, log.input, log.output, None, started, stamp()
+                        )
+                    )
                 raise
-            keep((number, prefix, name, kind, shown_in, shown_out, None, started, stamp()))
+            keep(StepRecord(f"{number}:{prefix}{name}", name, kind, shown_in, shown_out, None, started, stamp()))
             name, retries = following, 0
             if progress is not None:
                 progress, rest = None, []
@@ -760,8 +600,7 @@ class _Run:
 
     # -------------------------------------------------------------- records
 
-    def keep_and_report(self, entry: _Entry) -> None:
-        step = self.log.build(entry)
-        self.log.entries.append(step)
+    def keep_and_report(self, step: StepRecord) -> None:
+        self.records.append(step)
         assert self.on_step is not None
         self.on_step(step)

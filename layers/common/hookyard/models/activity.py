@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -18,7 +20,31 @@ class ExecutionStatus:
     TERMINAL = frozenset({SUCCEEDED, FAILED})
 
 
+class StepData(Protocol):
+    """A state passed, as the flow engine records it (hookyard.flows.engine.StepRecord):
+    the values whole; the store cuts what it keeps."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def input(self) -> Any: ...
+    @property
+    def output(self) -> Any: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def started_at(self) -> datetime: ...
+    @property
+    def ended_at(self) -> datetime: ...
+
+
 class Step(BaseModel):
+    """A state passed, as the executions API shows it (inputs and outputs cut)."""
+
     key: str
     name: str
     type: str
@@ -61,3 +87,16 @@ class LogEntry(BaseModel):
 class LogList(BaseModel):
     logs: list[LogEntry]
     meta: PageMeta
+
+
+@dataclass(frozen=True)
+class StoredExecution:
+    """An execution as the flow runner keeps it between messages: the bundle whose flow
+    it runs, and while it waits or retries, where it resumes and the flow's input.
+    Executions stored by earlier versions hold the whole event instead of the input."""
+
+    execution: Execution
+    bundle: str
+    checkpoint: dict[str, Any] | None = None
+    flow_input: Any = None
+    event: dict[str, Any] | None = None

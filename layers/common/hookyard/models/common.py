@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
 from hookyard.clock import iso
 
@@ -29,12 +29,41 @@ class PageMeta(BaseModel):
     before: str | None = None
 
 
-class ErrorItem(BaseModel):
-    code: str
-    detail: str
-    status: str | None = None
-    title: str | None = None
+class ZisError(BaseModel):
+    """One problem, as ZIS answers it."""
+
+    code: str = Field(description="ZIS's numeric code, as text", examples=["1110"])
+    detail: str = Field(description="What was refused and why, naming the field or limit")
+    status: str = Field(description="The HTTP status, as text", examples=["404"])
 
 
-class ErrorResponse(BaseModel):
-    errors: list[ErrorItem]
+class ZisErrors(BaseModel):
+    """The error body of the ZIS APIs (`/api/services/zis/...`): one object per problem."""
+
+    errors: list[ZisError]
+
+
+class V2Error(BaseModel):
+    """One problem, as Zendesk's /api/v2 answers it."""
+
+    code: str = Field(description="The error's name", examples=["RecordNotFound"])
+    title: str = Field(description="The HTTP status's phrase", examples=["Not Found"])
+    detail: str = Field(description="What was refused and why, naming the field or limit")
+
+
+class V2Errors(BaseModel):
+    """The error body of /api/v2 and /api/admin: one object per problem."""
+
+    errors: list[V2Error]
+
+
+class IngestTargetRecord(BaseModel):
+    """A stored record that ingest answers for by its path token: an inbound webhook, a
+    Zendesk source (their items: hookyard.dal.ingest_targets)."""
+
+    id: str
+    uuid: str
+    account_id: int
+    integration: str
+    token: str
+    created_at: datetime

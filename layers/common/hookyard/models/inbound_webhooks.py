@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from hookyard.models.common import PageMeta, Request
+from hookyard.models.common import IngestTargetRecord, PageMeta, Request
 
 INGEST_PATH_PREFIX = "/api/services/zis/inbound_webhooks/generic/ingest/"
 
@@ -54,7 +54,7 @@ class CreateInboundWebhookRequest(Request):
     )
 
 
-class InboundWebhookRecord(BaseModel):
+class InboundWebhookRecord(IngestTargetRecord):
     """What is stored: the password only as its SHA-256."""
 
     id: str

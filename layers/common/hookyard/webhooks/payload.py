@@ -22,6 +22,10 @@ Mapping of a `hookyard` bus event (README, "Ingest and the event it publishes"):
     event                  {"meta": {"integration", "inbound_webhook_uuid",
                            "content_type"}} with the ones the event has
 
+An event from a Zendesk source (ingest's `detail.zendesk.payload`) is delivered as the
+payload Zendesk sent, exactly: a webhook subscribed to `zen:event-type:ticket.created`
+receives what Zendesk's own webhook would have.
+
 The body's own fields are never moved or renamed, so a trigger condition or a Liquid
 placeholder written against the body (`ticket.status`) reads the same value the sender
 sent. The sender's request headers are not passed on: besides the credentials ingest
@@ -97,6 +101,10 @@ def build_payload(event: Mapping[str, Any]) -> dict[str, Any]:
     missing = [name for name in ("account_id", "event_id", "received_at") if detail.get(name) is None]
     if missing:
         raise ValueError(f"the event has no {', '.join(missing)}")
+    zendesk = detail.get("zendesk")
+    if isinstance(zendesk, Mapping) and isinstance(zendesk.get("payload"), Mapping):
+        # An event from a Zendesk source: subscribers get what Zendesk sent, unchanged.
+        return dict(zendesk["payload"])
     body = detail.get("body")
     webhook_uuid = detail.get("webhook_uuid")
     meta = {
