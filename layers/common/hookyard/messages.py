@@ -28,10 +28,12 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from hookyard.models.common import Model
 
 
-class _Message(BaseModel):
+class _Message(Model):
     model_config = ConfigDict(extra="ignore")
 
 

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from hookyard.models.common import PageMeta, Request, Timestamp
+from hookyard.models.common import Model, PageMeta, Request, Timestamp
 
 AccountName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 TokenName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
-class Account(BaseModel):
+class Account(Model):
     id: int
     name: str
     created_at: Timestamp
 
 
-class ApiToken(BaseModel):
+class ApiToken(Model):
     """An API token's public face: never its value, which is shown once."""
 
     id: str
@@ -36,24 +36,24 @@ class CreateTokenRequest(Request):
     name: TokenName = "api"
 
 
-class AccountCreated(BaseModel):
+class AccountCreated(Model):
     account: Account
     token: str = Field(description="The account's first API token. Shown once: store it now.")
 
 
-class AccountList(BaseModel):
+class AccountList(Model):
     accounts: list[Account]
     meta: PageMeta
 
 
-class AccountResponse(BaseModel):
+class AccountResponse(Model):
     account: Account
 
 
-class TokenCreated(BaseModel):
+class TokenCreated(Model):
     api_token: ApiToken
     token: str = Field(description="The token's value. Shown once: store it now.")
 
 
-class TokenList(BaseModel):
+class TokenList(Model):
     api_tokens: list[ApiToken]

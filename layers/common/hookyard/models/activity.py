@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from pydantic import BaseModel
+from pydantic import Field
 
-from hookyard.models.common import PageMeta, Timestamp
+from hookyard.models.common import Model, PageMeta, Timestamp
 
 
 class ExecutionStatus:
@@ -42,7 +42,7 @@ class StepData(Protocol):
     def ended_at(self) -> datetime: ...
 
 
-class Step(BaseModel):
+class Step(Model):
     """A state passed, as the executions API shows it (inputs and outputs cut)."""
 
     key: str
@@ -55,7 +55,7 @@ class Step(BaseModel):
     ended_at: Timestamp
 
 
-class Execution(BaseModel):
+class Execution(Model):
     id: str
     integration: str
     job_spec: str
@@ -67,14 +67,14 @@ class Execution(BaseModel):
     ended_at: Timestamp | None = None
     error: str | None = None
     cause: str | None = None
-    steps: list[Step] = []
+    steps: list[Step] = Field(default_factory=list)
 
 
-class ExecutionResponse(BaseModel):
+class ExecutionResponse(Model):
     execution: Execution
 
 
-class LogEntry(BaseModel):
+class LogEntry(Model):
     id: str
     time: Timestamp
     level: str
@@ -84,7 +84,7 @@ class LogEntry(BaseModel):
     execution_id: str | None = None
 
 
-class LogList(BaseModel):
+class LogList(Model):
     logs: list[LogEntry]
     meta: PageMeta
 

@@ -7,10 +7,10 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from hookyard.models.common import PageMeta, Request, Timestamp
+from hookyard.models.common import Model, PageMeta, Request, Timestamp
 
 MAX_CONFIG_BYTES = 64 * 1024
 MAX_SCOPE_BYTES = 255
@@ -67,7 +67,7 @@ class PatchConfigRequest(Request):
     )
 
 
-class ConfigRecord(BaseModel):
+class ConfigRecord(Model):
     """A config as stored (its object as JSON text) and read back."""
 
     integration: str
@@ -78,7 +78,7 @@ class ConfigRecord(BaseModel):
     version: int = 1
 
 
-class Config(BaseModel):
+class Config(Model):
     scope: str
     config: JsonObject
     created_at: Timestamp
@@ -89,10 +89,10 @@ class Config(BaseModel):
         return cls(scope=record.scope, config=record.config, created_at=record.created_at, updated_at=record.updated_at)
 
 
-class ConfigResponse(BaseModel):
+class ConfigResponse(Model):
     config: Config
 
 
-class ConfigList(BaseModel):
+class ConfigList(Model):
     configs: list[Config]
     meta: PageMeta

@@ -27,11 +27,11 @@ from ipaddress import IPv6Address, ip_address
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from hookyard import credentials
-from hookyard.models.common import PageMeta, Request, Timestamp
+from hookyard.models.common import Model, PageMeta, Request, Timestamp
 
 MASK = "*****"
 NAME_PATTERN = r"^[A-Za-z0-9_-]{3,64}$"
@@ -221,7 +221,7 @@ ConnectionPatch = BasicAuthPatch | BearerTokenPatch | ApiKeyPatch
 # ------------------------------------------------------------------ stored
 
 
-class ConnectionRecord(BaseModel):
+class ConnectionRecord(Model):
     """A connection as stored: its secret (password, token or API key) only sealed."""
 
     account_id: int
@@ -251,7 +251,7 @@ class ConnectionRecord(BaseModel):
 # ------------------------------------------------------------------ responses
 
 
-class _ConnectionView(BaseModel):
+class _ConnectionView(Model):
     name: str
     allowed_domain: str
     base_url: str | None = Field(
@@ -279,22 +279,22 @@ class ApiKeyConnection(_ConnectionView):
     api_key: str = Field(default=MASK, description="Always masked")
 
 
-class BasicAuthResponse(BaseModel):
+class BasicAuthResponse(Model):
     basic_auth: BasicAuthConnection
 
 
-class BearerTokenResponse(BaseModel):
+class BearerTokenResponse(Model):
     bearer_token: BearerTokenConnection
 
 
-class ApiKeyResponse(BaseModel):
+class ApiKeyResponse(Model):
     api_key: ApiKeyConnection
 
 
 ConnectionResponse = BasicAuthResponse | BearerTokenResponse | ApiKeyResponse
 
 
-class ConnectionList(BaseModel):
+class ConnectionList(Model):
     """ZIS's Show Connections: an array per type and the page's `meta`. A page holds up to
     page[size] connections of all types together, in name order; page[after] goes on
     after the last name of the page before."""

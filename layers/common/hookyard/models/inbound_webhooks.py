@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
-from hookyard.models.common import IngestTargetRecord, PageMeta, Request
+from hookyard.models.common import IngestTargetRecord, Model, PageMeta, Request
 
 INGEST_PATH_PREFIX = "/api/services/zis/inbound_webhooks/generic/ingest/"
 
@@ -74,7 +74,7 @@ class InboundWebhookRecord(IngestTargetRecord):
         return INGEST_PATH_PREFIX + self.token
 
 
-class InboundWebhook(BaseModel):
+class InboundWebhook(Model):
     """The ZIS response shape. `password` is set only in the response that created it."""
 
     event_type: str
@@ -102,6 +102,6 @@ class InboundWebhook(BaseModel):
         )
 
 
-class InboundWebhookList(BaseModel):
+class InboundWebhookList(Model):
     inbound_webhooks: list[InboundWebhook]
     meta: PageMeta

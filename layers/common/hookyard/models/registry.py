@@ -4,26 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from hookyard.models.common import PageMeta, Request, Timestamp
+from hookyard.models.common import Model, PageMeta, Request, Timestamp
 
 
 class CreateIntegrationRequest(Request):
     description: Annotated[str, StringConstraints(max_length=1000)] = ""
 
 
-class Integration(BaseModel):
+class Integration(Model):
     name: str
     description: str
     created_at: Timestamp
 
 
-class IntegrationList(BaseModel):
+class IntegrationList(Model):
     integrations: list[Integration]
 
 
-class BundleSummary(BaseModel):
+class BundleSummary(Model):
     uuid: str
     name: str
     description: str
@@ -31,12 +31,12 @@ class BundleSummary(BaseModel):
     updated_at: Timestamp
 
 
-class BundleList(BaseModel):
+class BundleList(Model):
     bundles: list[BundleSummary]
     meta: PageMeta
 
 
-class BundleDocument(BaseModel):
+class BundleDocument(Model):
     uuid: str
     name: str
     description: str
@@ -46,7 +46,7 @@ class BundleDocument(BaseModel):
     updated_at: Timestamp
 
 
-class BundleResponse(BaseModel):
+class BundleResponse(Model):
     bundle: BundleDocument
 
 
@@ -58,7 +58,7 @@ class JobSpecState:
     INSTALLED = "installed"
 
 
-class JobSpecRecord(BaseModel):
+class JobSpecRecord(Model):
     account_id: int
     integration: str
     name: str
@@ -74,7 +74,7 @@ class JobSpecRecord(BaseModel):
         return f"zis:{self.integration}:job_spec:{self.name}"
 
 
-class JobSpecView(BaseModel):
+class JobSpecView(Model):
     name: str
     full_name: str = Field(description="zis:<integration>:job_spec:<name>, as the install endpoint takes it")
     event_source: str
@@ -84,5 +84,5 @@ class JobSpecView(BaseModel):
     installed: bool
 
 
-class JobSpecList(BaseModel):
+class JobSpecList(Model):
     job_specs: list[JobSpecView]

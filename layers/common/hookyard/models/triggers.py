@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from hookyard.models.common import Request, Timestamp
+from hookyard.models.common import Model, Request, Timestamp
 from hookyard.models.webhooks import CursorMeta, PageLinks
 
 NOTIFY_WEBHOOK = "notification_webhook"
@@ -56,14 +56,14 @@ class PatchTriggerRequest(Request):
     )
 
 
-class WebhookAction(BaseModel):
+class WebhookAction(Model):
     """A validated notification_webhook action, as the delivery function uses it."""
 
     webhook_id: str
     body: str
 
 
-class TriggerRecord(BaseModel):
+class TriggerRecord(Model):
     """A trigger as stored (its routes: hookyard.routing.trigger_routes)."""
 
     account_id: int
@@ -88,7 +88,7 @@ class TriggerRecord(BaseModel):
         ]
 
 
-class Trigger(BaseModel):
+class Trigger(Model):
     id: str
     title: str
     active: bool
@@ -112,11 +112,11 @@ class Trigger(BaseModel):
         )
 
 
-class TriggerResponse(BaseModel):
+class TriggerResponse(Model):
     trigger: Trigger
 
 
-class TriggerList(BaseModel):
+class TriggerList(Model):
     triggers: list[Trigger]
     meta: CursorMeta
     links: PageLinks

@@ -12,10 +12,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from hookyard.models.common import Request, Timestamp
+from hookyard.models.common import Model, Request, Timestamp
 
 # The one subscription of a webhook connected to triggers (Zendesk's name for it).
 TRIGGER_SUBSCRIPTION = "conditional_ticket_events"
@@ -288,7 +288,7 @@ class TestWebhookRequest(Request):
 # ------------------------------------------------------------------ stored
 
 
-class StoredAuthentication(BaseModel):
+class StoredAuthentication(Model):
     type: AuthType
     add_position: str = "header"
     # Shown (not secret): the basic auth user name, or the API key's header name.
@@ -297,7 +297,7 @@ class StoredAuthentication(BaseModel):
     sealed: str  # the `data` object as JSON, sealed with crypto.seal
 
 
-class StoredVerification(BaseModel):
+class StoredVerification(Model):
     enabled: bool = False
     status: VerificationStatus = VerificationStatus.PENDING
     verify_token_sealed: str | None = None
@@ -306,7 +306,7 @@ class StoredVerification(BaseModel):
     error: str | None = None
 
 
-class WebhookRecord(BaseModel):
+class WebhookRecord(Model):
     """A webhook as stored: credentials and signing secret sealed (never in clear)."""
 
     account_id: int
@@ -319,7 +319,7 @@ class WebhookRecord(BaseModel):
     status: WebhookStatus
     status_reason: str | None = None
     subscriptions: list[str]
-    custom_headers: dict[str, str] = {}
+    custom_headers: dict[str, str] = Field(default_factory=dict)
     authentication: StoredAuthentication | None = None
     signing_secret_sealed: str
     external_source: dict[str, Any] | None = None
@@ -343,7 +343,7 @@ class WebhookRecord(BaseModel):
 # ------------------------------------------------------------------ responses
 
 
-class AuthenticationView(BaseModel):
+class AuthenticationView(Model):
     """Authentication without its secret: the password, token or key value is never shown."""
 
     type: AuthType
@@ -351,7 +351,7 @@ class AuthenticationView(BaseModel):
     data: dict[str, str] | None = Field(default=None, description="username (basic_auth) or name (api_key) only")
 
 
-class VerificationView(BaseModel):
+class VerificationView(Model):
     enabled: bool
     status: VerificationStatus
     verified_at: Timestamp | None = None
@@ -359,7 +359,7 @@ class VerificationView(BaseModel):
     error: str | None = None
 
 
-class Webhook(BaseModel):
+class Webhook(Model):
     id: str
     name: str
     description: str | None
@@ -415,47 +415,47 @@ class Webhook(BaseModel):
         )
 
 
-class WebhookResponse(BaseModel):
+class WebhookResponse(Model):
     webhook: Webhook
 
 
-class CursorMeta(BaseModel):
+class CursorMeta(Model):
     has_more: bool
     after_cursor: str | None
     before_cursor: str | None
 
 
-class PageLinks(BaseModel):
+class PageLinks(Model):
     prev: str | None
     next: str | None
 
 
-class WebhookList(BaseModel):
+class WebhookList(Model):
     webhooks: list[Webhook]
     meta: CursorMeta
     links: PageLinks
 
 
-class SigningSecret(BaseModel):
+class SigningSecret(Model):
     algorithm: str = SIGNING_ALGORITHM
     secret: str
 
 
-class SigningSecretResponse(BaseModel):
+class SigningSecretResponse(Model):
     signing_secret: SigningSecret
 
 
-class TestResponseHeader(BaseModel):
+class TestResponseHeader(Model):
     key: str
     value: str
 
 
-class TestError(BaseModel):
+class TestError(Model):
     type: str = Field(description="timeout or connection")
     detail: str
 
 
-class TestResponse(BaseModel):
+class TestResponse(Model):
     """Zendesk's `response` (status, headers, payload), and Hookyard's truncated, duration
     and error."""
 
@@ -467,7 +467,7 @@ class TestResponse(BaseModel):
     error: TestError | None = Field(default=None, description="Why there is no response (timeout, connection)")
 
 
-class TestWebhookResponse(BaseModel):
+class TestWebhookResponse(Model):
     response: TestResponse
 
 
@@ -482,7 +482,7 @@ class InvocationTrigger(StrEnum):
     RECOVERY = "recovery"
 
 
-class InvocationRecord(BaseModel):
+class InvocationRecord(Model):
     """One event or trigger firing delivered to one webhook (with its retries)."""
 
     id: str
@@ -504,14 +504,14 @@ class InvocationRecord(BaseModel):
         return self.status in FINAL_STATUSES
 
 
-class RecordedRequest(BaseModel):
+class RecordedRequest(Model):
     """A request as sent, with secrets redacted (authentication and custom header values)."""
 
     headers: dict[str, str]
     payload: str | None = None
 
 
-class RecordedResponse(BaseModel):
+class RecordedResponse(Model):
     """An answer as received: its headers, and its body up to RESPONSE_PAYLOAD_BYTES."""
 
     headers: dict[str, str]
@@ -519,7 +519,7 @@ class RecordedResponse(BaseModel):
     truncated: bool = False
 
 
-class AttemptRecord(BaseModel):
+class AttemptRecord(Model):
     """One HTTP request of an invocation. `number` starts at 1."""
 
     number: int = Field(ge=1, le=999)
@@ -532,7 +532,7 @@ class AttemptRecord(BaseModel):
     response: RecordedResponse | None = None
 
 
-class Invocation(BaseModel):
+class Invocation(Model):
     id: str
     webhook_id: str
     event_id: str
@@ -548,17 +548,17 @@ class Invocation(BaseModel):
     requested_by: str | None = Field(default=None, description="The API token that asked for it")
 
 
-class InvocationResponse(BaseModel):
+class InvocationResponse(Model):
     invocation: Invocation
 
 
-class InvocationList(BaseModel):
+class InvocationList(Model):
     invocations: list[Invocation]
     meta: CursorMeta
     links: PageLinks
 
 
-class Attempt(BaseModel):
+class Attempt(Model):
     id: str
     invocation_id: str
     number: int
@@ -576,14 +576,14 @@ class Attempt(BaseModel):
     response_body: str | None = Field(description="The first 1 KB of the response payload (kept for older clients)")
 
 
-class AttemptList(BaseModel):
+class AttemptList(Model):
     attempts: list[Attempt]
 
 
 # ------------------------------------------------------------------ recovery
 
 
-class RedeliverResponse(BaseModel):
+class RedeliverResponse(Model):
     invocation: Invocation
 
 
@@ -592,7 +592,7 @@ class RecoverRequest(Request):
     until: datetime | None = Field(default=None, description="Up to this time (default: now)")
 
 
-class RecoveryRecord(BaseModel):
+class RecoveryRecord(Model):
     """A recovery: every invocation of the webhook that ended failed or terminated in
     [since, until], sent again once (per event) as new invocations, page by page."""
 
@@ -608,7 +608,7 @@ class RecoveryRecord(BaseModel):
     created_at: Timestamp
 
 
-class Recovery(BaseModel):
+class Recovery(Model):
     id: str
     webhook_id: str
     since: Timestamp
@@ -620,5 +620,5 @@ class Recovery(BaseModel):
     created_at: Timestamp
 
 
-class RecoveryResponse(BaseModel):
+class RecoveryResponse(Model):
     recovery: Recovery

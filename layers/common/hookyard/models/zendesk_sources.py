@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from hookyard.models.common import IngestTargetRecord, PageMeta, Request, Timestamp
+from hookyard.models.common import IngestTargetRecord, Model, PageMeta, Request, Timestamp
 
 ZENDESK_INGEST_PATH_PREFIX = "/api/services/zis/inbound_webhooks/zendesk/ingest/"
 TOLERANCE_DEFAULT, TOLERANCE_MIN, TOLERANCE_MAX = 300, 30, 3600
@@ -86,7 +86,7 @@ class ZendeskSourceRecord(IngestTargetRecord):
         return ZENDESK_INGEST_PATH_PREFIX + self.token
 
 
-class ZendeskSource(BaseModel):
+class ZendeskSource(Model):
     """The response shape. `password` is set only in the response that created it."""
 
     id: str
@@ -126,6 +126,6 @@ class ZendeskSource(BaseModel):
         )
 
 
-class ZendeskSourceList(BaseModel):
+class ZendeskSourceList(Model):
     zendesk_sources: list[ZendeskSource]
     meta: PageMeta
