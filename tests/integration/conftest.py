@@ -22,6 +22,7 @@ from hookyard_dev.runtime import LambdaContext, function_environment
 from hookyard_dev.stack import operator_parameters
 from hookyard_dev.template import REGION, Template
 from tests.conftest import OPERATOR_TOKEN, ROOT, load_event
+from tests.e2e.receiver import Receiver, running_receiver
 
 SAMPLE_TOKEN = "OPwn17vlTjI_c8_IfmRBAcAyx_X4Hx2r5Iy95Pje64-s"
 SAMPLE_USER = "SkkCyESWf8ASuzKW"
@@ -56,6 +57,21 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Template]:
     aws.reset_clients()
     get_settings.cache_clear()
     crypto.forget_opened()
+
+
+@pytest.fixture
+def loopback_env(aws_env: Template, monkeypatch: pytest.MonkeyPatch) -> Template:
+    """The stack, allowed to call a receiver on loopback (as the local stack is)."""
+    monkeypatch.setenv("OUTBOUND_ALLOW_CIDRS", "127.0.0.0/8")
+    get_settings.cache_clear()
+    return aws_env
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A scriptable HTTP receiver on loopback (tests/e2e/receiver.py)."""
+    with running_receiver() as running:
+        yield running
 
 
 def _locked(lock: Any, call: Any, *args: Any, **kwargs: Any) -> Any:

@@ -17,24 +17,10 @@ from standardwebhooks import Webhook as StandardWebhook
 
 from hookyard.config import get_settings
 from hookyard.webhooks import signing
-from tests.e2e.receiver import Answer, Receiver, running_receiver
+from tests.e2e.receiver import Answer, Receiver
 from tests.integration.conftest import basic, body, drain, invoke, load_event, route_queued, with_path, with_query
 
 SOURCE, EVENT_TYPE = "slack", "ticket.NewReply"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with running_receiver() as running:
-        yield running
-
-
-@pytest.fixture
-def env(aws_env: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The stack, allowed to call the loopback receiver (as the local stack is)."""
-    monkeypatch.setenv("OUTBOUND_ALLOW_CIDRS", "127.0.0.0/8")
-    get_settings.cache_clear()
-    return aws_env
 
 
 @pytest.fixture
@@ -118,7 +104,7 @@ def attempts(webhook_id: str, invocation_id: str) -> list[dict[str, Any]]:
     return body(invoke(api, event))["attempts"]  # type: ignore[no-any-return]
 
 
-pytestmark = pytest.mark.usefixtures("env")
+pytestmark = pytest.mark.usefixtures("loopback_env")
 
 
 def test_a_subscribed_event_is_delivered_signed_and_authenticated(receiver: Receiver) -> None:

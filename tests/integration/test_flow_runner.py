@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -14,11 +13,10 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from hookyard import aws
-from hookyard.config import get_settings
 from hookyard.dal.accounts import account_pk
 from hookyard.dynamo import from_item, to_item
 from hookyard_dev.poller import sqs_event
-from tests.e2e.receiver import Receiver, running_receiver
+from tests.e2e.receiver import Receiver
 from tests.integration.conftest import body, invoke
 from tests.integration.test_registry_and_flows import (
     INTEGRATION,
@@ -36,20 +34,7 @@ ACTION_STATE = "Zendesk.TicketCreated"
 FLOW_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:FlowQueue"
 
 
-@pytest.fixture
-def env(aws_env: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("OUTBOUND_ALLOW_CIDRS", "127.0.0.0/8")
-    get_settings.cache_clear()
-    return aws_env
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with running_receiver() as running:
-        yield running
-
-
-pytestmark = pytest.mark.usefixtures("env")
+pytestmark = pytest.mark.usefixtures("loopback_env")
 
 
 def states(bundle: dict[str, Any]) -> dict[str, Any]:

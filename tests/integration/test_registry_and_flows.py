@@ -7,17 +7,15 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-from hookyard.config import get_settings
 from hookyard_dev.poller import sqs_event
 from tests.conftest import ROOT
-from tests.e2e.receiver import Answer, Receiver, running_receiver
+from tests.e2e.receiver import Answer, Receiver
 from tests.integration.conftest import basic, body, invoke, load_event, route_queued, routes_of, with_path, with_query
 
 INTEGRATION = "my_integration"
@@ -26,20 +24,7 @@ TICKET = {"ticket_event": {"ticket": {"id": 35436, "status": "open", "priority":
 REAL_WORLD = Path("/work/shared/reference/real-world-bundle-tsanet.json")
 
 
-@pytest.fixture
-def env(aws_env: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("OUTBOUND_ALLOW_CIDRS", "127.0.0.0/8")
-    get_settings.cache_clear()
-    return aws_env
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with running_receiver() as running:
-        yield running
-
-
-pytestmark = pytest.mark.usefixtures("env")
+pytestmark = pytest.mark.usefixtures("loopback_env")
 
 
 def registry(name: str, **params: str) -> dict[str, Any]:

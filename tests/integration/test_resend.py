@@ -5,14 +5,13 @@ webhook through the router."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from hookyard.webhooks import signing
-from tests.e2e.receiver import Answer, Receiver, running_receiver
+from tests.e2e.receiver import Answer, Receiver
 from tests.integration.conftest import body, invoke, load_event, route_queued, with_path
 from tests.integration.test_delivery import (
     attempts,
@@ -23,22 +22,7 @@ from tests.integration.test_delivery import (
     signing_secret,
 )
 
-pytestmark = pytest.mark.usefixtures("env")
-
-
-@pytest.fixture
-def env(aws_env: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    from hookyard.config import get_settings
-
-    monkeypatch.setenv("OUTBOUND_ALLOW_CIDRS", "127.0.0.0/8")
-    get_settings.cache_clear()
-    return aws_env
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with running_receiver() as running:
-        yield running
+pytestmark = pytest.mark.usefixtures("loopback_env")
 
 
 def api(name: str, payload: Any = None, **path: str) -> dict[str, Any]:

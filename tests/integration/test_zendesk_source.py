@@ -532,14 +532,6 @@ def create_webhook(url: str, subscriptions: list[str], monkeypatch: pytest.Monke
     return body(response)["webhook"]  # type: ignore[no-any-return]
 
 
-@pytest.fixture
-def receiver() -> Any:
-    from tests.e2e.receiver import running_receiver
-
-    with running_receiver() as running:
-        yield running
-
-
 def test_one_zendesk_event_reaches_job_specs_by_zis_tag_and_webhooks_by_zendesk_type(
     receiver: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
