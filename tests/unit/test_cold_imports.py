@@ -24,6 +24,8 @@ DEFERRED = [
     ("InboundWebhooksApiFunction", "aws_lambda_powertools.event_handler.openapi.models", "GET .../swagger"),
     ("RegistryApiFunction", "aws_lambda_powertools.event_handler.openapi.models", "GET .../swagger"),
     ("WebhooksApiFunction", "aws_lambda_powertools.event_handler.openapi.models", "GET .../swagger"),
+    ("DeliveryFunction", "aws_xray_sdk", "the first invocation, when the stack traces (Tracing=Active)"),
+    ("FlowRunnerFunction", "aws_xray_sdk", "the first invocation, when the stack traces (Tracing=Active)"),
 ]
 
 

@@ -28,6 +28,7 @@ from hookyard.dal.webhooks import WebhooksRepository
 from hookyard.observability import emit_counts
 from hookyard.outbound import shared_client
 from hookyard.queues import SqsQueue
+from hookyard.tracing import traced
 from hookyard.webhooks.breaker import BreakerStore
 from hookyard.webhooks.secrets import WebhookSecrets
 
@@ -64,6 +65,7 @@ def emit_metrics(results: list[Result]) -> None:
     )
 
 
+@traced("delivery")
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     items = []

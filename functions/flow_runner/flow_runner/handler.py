@@ -25,6 +25,7 @@ from hookyard.dal.configs import ConfigsRepository
 from hookyard.dal.connections import ConnectionsRepository
 from hookyard.outbound import shared_client
 from hookyard.queues import SqsQueue
+from hookyard.tracing import traced
 
 
 def _runner() -> Runner:
@@ -60,6 +61,7 @@ def record_handler(record: SQSRecord) -> None:
         logger.info("flow message processed", kind=message.kind, status=outcome.status, error=outcome.error)
 
 
+@traced("flow_runner")
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # A processor per invocation: it keeps the batch's records and failures on itself,

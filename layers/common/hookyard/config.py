@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,6 +49,12 @@ def load[T: BaseModel](model: type[T], environ: dict[str, Any] | None = None) ->
 def get_settings[T: BaseModel](model: type[T]) -> T:
     """The settings of this function, read on first use and cached for the container."""
     return load(model)
+
+
+class TracingSettings(_EnvModel):
+    """The template's Tracing parameter, as the functions that trace their calls see it."""
+
+    tracing: Literal["Active", "PassThrough"] = Field(alias="HOOKYARD_TRACING", default="PassThrough")
 
 
 class SecretsSettings(_EnvModel):

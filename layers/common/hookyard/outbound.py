@@ -18,6 +18,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -248,6 +249,18 @@ class OutboundClient:
         body: bytes | None = None,
         timeout: float | None = None,
     ) -> OutboundResponse:
+        """Send one request (no redirects followed) and read at most `max_body_bytes` of
+        the answer; inside the hook given to `observe_requests`, if any."""
+        if not _request_hooks:
+            return self._send(method, url, headers, body, timeout)
+        with _request_hooks[0](method, url) as answered:
+            response = self._send(method, url, headers, body, timeout)
+            answered(response.status)
+        return response
+
+    def _send(
+        self, method: str, url: str, headers: Mapping[str, str] | None, body: bytes | None, timeout: float | None
+    ) -> OutboundResponse:
         target = self.target(url)
         address = self.checked_address(target)
         read_timeout = timeout if timeout is not None else self.read_timeout
@@ -313,6 +326,18 @@ class OutboundClient:
             truncated=truncated,
             elapsed_ms=int((time.monotonic() - started) * 1000),
         )
+
+
+# What wraps each request of this container's clients (hookyard.tracing: an X-Ray
+# subsegment): a context manager made of (method, URL) whose value takes the status.
+RequestHook = Callable[[str, str], AbstractContextManager[Callable[[int], None]]]
+_request_hooks: list[RequestHook] = []
+
+
+def observe_requests(hook: RequestHook) -> None:
+    """Wrap every request from now on in `hook(method, url)`, which is told the status
+    of each answer (an exception leaves it through the hook)."""
+    _request_hooks[:] = [hook]
 
 
 @functools.cache
