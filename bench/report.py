@@ -250,8 +250,8 @@ def latency_line(result: LatencyResult) -> str:
     return (
         f"End-to-end latency on `hookyard dev` (ingest's 200 -> receiver called, {result.events} events each, "
         f"alternating): p50 {before.p50:.0f} ms before the router ({result.before_commit}) vs {after.p50:.0f} ms "
-        f"after ({result.after_commit or 'this tree'}), +{result.p50_added_ms:.0f} ms; p95 {before.p95:.0f} vs "
-        f"{after.p95:.0f} ms, +{result.p95_added_ms:.0f} ms (target: no more than the poll pause the hop adds, "
+        f"after ({result.after_commit or 'this tree'}), {result.p50_added_ms:+.0f} ms; p95 {before.p95:.0f} vs "
+        f"{after.p95:.0f} ms, {result.p95_added_ms:+.0f} ms (target: no more than the poll pause the hop adds, "
         f"{pause:.0f} ms: p50 {verdict(result.p50_added_ms, pause)}, p95 {verdict(result.p95_added_ms, pause)}; "
         f"one whole poll period, pause + empty receive, is {result.period_ms:.0f} ms; this tree's pollers wake "
         "when something is sent, as a long poll would)"
