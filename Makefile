@@ -18,7 +18,8 @@ help:
 	@echo "make run    - start the local stack (hookyard dev) on http://127.0.0.1:3000"
 	@echo "make test   - lint, types, cfn-lint, all tests, and the build-output import check"
 	@echo "make build  - sam build (arm64, for deploy) with precompiled bytecode"
-	@echo "make bench  - cold start, warm ingest, flow engine and delivery benchmarks, as ratios"
+	@echo "make bench  - cold start, ingest, flow, delivery, cost, routing and latency benchmarks, as ratios"
+	@echo "              (BENCH_ARGS=\"--runs 3\" for the README's figures)"
 
 # `make run` installs what running needs; `make test` adds the test, lint and type tools.
 $(VENV)/.run-installed: pyproject.toml $(wildcard layers/*/requirements.txt)
