@@ -407,3 +407,50 @@ def test_a_flow_retried_after_a_503_succeeds_on_its_second_attempt(receiver: Rec
         (f"1:1:{ACTION_STATE}", "States.Runtime: external action failed due to status code: 503"),
         (f"2:1:{ACTION_STATE}", None),
     ]
+
+
+@pytest.mark.parametrize("kind", ["wait", "retry"])
+def test_when_sqs_refuses_the_wake_up_the_execution_is_not_left_waiting(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    # Given a flow that waits (or is retried after a 503), and SQS refusing the first
+    # message that would wake the execution
+    from hookyard.queues import QueueError, SqsQueue
+    from tests.e2e.receiver import Answer
+
+    bundle = tutorial(receiver.url + "/tutorial")
+    if kind == "wait":
+        with_states(bundle, "Pause", Pause={"Type": "Wait", "Seconds": 30, "Next": ACTION_STATE})
+    else:
+        receiver.answer("/tutorial", Answer(503), then=Answer(200))
+    setup(bundle)
+    ingest("support", "ticket.TicketCreated", TICKET)
+    real_send_later, scheduled = SqsQueue.send_later, []
+
+    def refusing_once(self: SqsQueue, body: dict[str, Any], delay: float) -> None:
+        scheduled.append(dict(body))
+        if len(scheduled) == 1:
+            raise QueueError("SQS is unavailable")
+        real_send_later(self, body, delay)
+
+    monkeypatch.setattr(SqsQueue, "send_later", refusing_once)
+    sqs, url = boto3.client("sqs"), os.environ["FLOW_QUEUE_URL"]
+    event = sqs_event(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=5)["Messages"], FLOW_QUEUE_ARN)
+    from flow_runner.handler import lambda_handler as runner
+
+    # When the message fails and SQS delivers it again
+    with pytest.raises(BatchProcessingError):
+        invoke(runner, event)
+    again = invoke(runner, event)
+
+    # Then the execution is not left waiting for a message that never comes: the wait's
+    # wake-up is on the queue this time, and a refused retry's redelivery was the retry
+    assert again["batchItemFailures"] == []
+    if kind == "wait":
+        assert [body["kind"] for body in scheduled] == ["continue", "continue"]
+        assert run_messages({**scheduled[-1], "not_before": 0})["batchItemFailures"] == []
+    else:
+        assert [body["kind"] for body in scheduled] == ["retry"]
+        assert len(receiver.wait_for(2, "/tutorial")) == 2
+    [execution] = executions()
+    assert execution["status"] == "succeeded"

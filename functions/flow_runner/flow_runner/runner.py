@@ -98,8 +98,8 @@ class Runner:
             return None
         execution, data = stored.execution, self._kept_input(message.account_id, stored)
         if message.kind == "retry" and execution.status == ExecutionStatus.RETRYING:
-            execution = execution.model_copy(update={"attempt": execution.attempt + 1})
-            return self._run(message.account_id, execution, stored.bundle, data, None)
+            retried = execution.model_copy(update={"attempt": execution.attempt + 1})
+            return self._run(message.account_id, retried, stored.bundle, data, None, stored_attempt=execution.attempt)
         return self._run(message.account_id, execution, stored.bundle, data, stored.checkpoint)
 
     # ------------------------------------------------------------ running
@@ -111,9 +111,17 @@ class Runner:
         data: Any,
         checkpoint: dict[str, Any] | None,
         fresh: bool = False,
+        stored_attempt: int | None = None,
     ) -> Outcome:
         """Runs the flow (from `checkpoint`, if given) and records its steps and outcome.
-        `fresh`: the execution was created just now, so no action of it is recorded yet."""
+        `fresh`: the execution was created just now, so no action of it is recorded yet.
+        `stored_attempt`: the attempt stored, when this run is the next one (a retry)."""
+        # The execution as this message found it: put back if its wake-up cannot be sent.
+        found = {
+            "status": execution.status,
+            "attempt": execution.attempt if stored_attempt is None else stored_attempt,
+            "checkpoint": json.dumps(checkpoint, separators=(",", ":")) if checkpoint is not None else None,
+        }
         integration, attempt = execution.integration, execution.attempt
         flow = RegistryRepository(self.config_table).get_flow(
             account_id, integration, bundle, execution.flow_name.rsplit(":", 1)[-1]
@@ -165,9 +173,7 @@ class Runner:
                 checkpoint=saved,
                 flow_input=kept,
             )
-            self.queue.send_later(
-                {"kind": "continue", "account_id": account_id, "execution_id": execution.id}, outcome.seconds
-            )
+            self._wake_later(account_id, execution.id, "continue", outcome.seconds, found)
             self._log(account_id, execution, "info", f"waiting {outcome.seconds} s")
             return Outcome(ExecutionStatus.WAITING)
         if isinstance(outcome, engine.RetryFlow):
@@ -183,7 +189,7 @@ class Runner:
                 checkpoint=None,
                 flow_input=self._encoded(data),
             )
-            self.queue.send_later({"kind": "retry", "account_id": account_id, "execution_id": execution.id}, delay)
+            self._wake_later(account_id, execution.id, "retry", delay, found)
             self._log(
                 account_id,
                 execution,
@@ -194,6 +200,18 @@ class Runner:
         if isinstance(outcome, engine.Failed):
             return self._finish(account_id, execution, ExecutionStatus.FAILED, outcome.error, outcome.cause)
         return self._finish(account_id, execution, ExecutionStatus.SUCCEEDED, None, None, outcome.message)
+
+    def _wake_later(self, account_id: int, execution_id: str, kind: str, delay: float, found: dict[str, Any]) -> None:
+        """Schedule the message that wakes the execution (now stored as waiting or
+        retrying). If SQS refuses it, the execution is put back as this message found it
+        before the message fails: its redelivery then runs it again (replaying recorded
+        actions) and schedules the wake-up, where it would otherwise find the execution
+        waiting, take it for done, and leave it waiting for a message that never comes."""
+        try:
+            self.queue.send_later({"kind": kind, "account_id": account_id, "execution_id": execution_id}, delay)
+        except Exception:
+            self.activity.update_execution(account_id, execution_id, **found)
+            raise
 
     def _finish(
         self, account_id: int, execution: Execution, status: str, error: str | None, cause: str | None, text: str = ""
