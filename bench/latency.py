@@ -108,15 +108,9 @@ class DevStack:
     sqs: Any = None
 
     def client(self, service: str) -> Any:
-        import boto3
+        from hookyard_dev.embedded_aws import embedded_client
 
-        return boto3.client(  # type: ignore[call-overload]
-            service,
-            endpoint_url=self.aws_endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="hookyard-dev",
-            aws_secret_access_key="hookyard-dev",
-        )
+        return embedded_client(self.aws_endpoint, service)
 
     def api(self, method: str, path: str, json_body: dict[str, Any]) -> Any:
         import requests

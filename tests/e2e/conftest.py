@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
 import requests
 
+from hookyard_dev.embedded_aws import embedded_client
 from tests.conftest import ROOT
 
 READY = re.compile(r"hookyard dev ready on (?P<url>http://\S+) \(embedded AWS at (?P<aws>http://[^)]+)\)")
@@ -32,13 +32,7 @@ class Dev:
     output: list[str]
 
     def client(self, service: str) -> Any:
-        return boto3.client(  # type: ignore[call-overload]
-            service,
-            endpoint_url=self.aws_endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="hookyard-dev",
-            aws_secret_access_key="hookyard-dev",
-        )
+        return embedded_client(self.aws_endpoint, service)
 
     def api(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
         headers = kwargs.pop("headers", {})
